@@ -1,0 +1,3 @@
+//! The `tenancy` command line tool.
+
+fn main() {}

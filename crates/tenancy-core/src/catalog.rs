@@ -1,0 +1,485 @@
+//! The catalog: which tables are tenant-scoped, by which column, and which are shared.
+//!
+//! A table that is not in the catalog is refused by the rewriter, never guessed. Catalogs are built
+//! in code with [`CatalogBuilder`], loaded from TOML with [`Catalog::from_toml_str`] (the format is
+//! a contract shared with the `tenancy` CLI), or introspected from a live database by `tenancy-sqlx`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The schema an unqualified name refers to.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// The tenant column used when the catalog names none.
+pub const DEFAULT_TENANT_COLUMN: &str = "tenant_id";
+
+/// Schemas whose tables hold no tenant data and are always readable (PostgreSQL's own catalogs).
+const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// A schema-qualified table name with PostgreSQL identifier folding already applied.
+///
+/// # Example
+/// ```
+/// use tenancy_core::TableName;
+///
+/// let t = TableName::parse("App.\"Tasks\"")?;
+/// assert_eq!(t.schema(), "app");
+/// assert_eq!(t.name(), "Tasks");
+/// assert_eq!(TableName::parse("tasks")?.to_string(), "public.tasks");
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableName {
+    schema: String,
+    name: String,
+}
+
+impl TableName {
+    /// A name from already-folded parts.
+    #[must_use]
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Parses `table` or `schema.table`, folding unquoted parts to lower case and keeping
+    /// double-quoted parts exactly (with `""` as an escaped quote).
+    ///
+    /// # Errors
+    /// [`Error::Catalog`] for empty parts, unbalanced quotes or more than two parts.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let parts = split_identifier_path(text)?;
+        match parts.as_slice() {
+            [name] => Ok(Self::new(DEFAULT_SCHEMA, name.clone())),
+            [schema, name] => Ok(Self::new(schema.clone(), name.clone())),
+            _ => Err(Error::Catalog(format!(
+                "table name {text:?} must be `table` or `schema.table`"
+            ))),
+        }
+    }
+
+    /// The schema, folded.
+    #[must_use]
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The table name, folded.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}",
+            display_ident(&self.schema),
+            display_ident(&self.name)
+        )
+    }
+}
+
+/// Quotes an identifier only when PostgreSQL would need it.
+fn display_ident(ident: &str) -> String {
+    let plain = ident
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        ident.to_owned()
+    } else {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+}
+
+/// Folds one identifier the way PostgreSQL does: unquoted to lower case, quoted kept as written.
+///
+/// # Errors
+/// [`Error::Catalog`] when the identifier is empty or malformed.
+pub fn fold_identifier(text: &str) -> Result<String, Error> {
+    match split_identifier_path(text)?.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(Error::Catalog(format!(
+            "{text:?} must be a single identifier"
+        ))),
+    }
+}
+
+fn split_identifier_path(text: &str) -> Result<Vec<String>, Error> {
+    let bad = |why: &str| Error::Catalog(format!("identifier {text:?}: {why}"));
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return Err(bad("unterminated quote")),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                if c == '"' || c.is_whitespace() {
+                    return Err(bad("unexpected quote or space"));
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return Err(bad("empty part"));
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => {}
+            Some(_) => return Err(bad("expected `.` between parts")),
+        }
+    }
+}
+
+/// How the rewriter treats a table.
+///
+/// # Example
+/// ```
+/// use tenancy_core::{Catalog, TableName, TableRole};
+///
+/// let catalog = Catalog::builder().tenant_table("tasks").reference_table("plans").build()?;
+/// let tasks = catalog.role(&TableName::parse("tasks")?);
+/// assert_eq!(tasks, Some(&TableRole::Tenant { column: "tenant_id".into() }));
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TableRole {
+    /// Rows belong to one tenant, named by `column` (the tenant table itself uses its key).
+    Tenant {
+        /// The tenant column, folded.
+        column: String,
+    },
+    /// Shared by all tenants and never filtered (plans, countries, feature flags).
+    Reference,
+}
+
+/// The set of tables the rewriter may touch, and how.
+///
+/// Immutable once built; each catalog gets a fresh [`generation`](Catalog::generation), which keys
+/// the rewrite cache so that swapping catalogs can never serve a stale rewrite.
+///
+/// # Example
+/// ```
+/// use tenancy_core::Catalog;
+///
+/// let catalog = Catalog::from_toml_str(r#"
+///     default_tenant_column = "tenant_id"
+///     [tables.accounts]
+///     tenant_column = "id"
+///     [tables.tasks]
+///     [tables."app.comments"]
+///     tenant_column = "org_id"
+///     [tables.plans]
+///     reference = true
+/// "#)?;
+/// assert_eq!(catalog.len(), 4);
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Catalog {
+    default_tenant_column: String,
+    tables: BTreeMap<TableName, TableRole>,
+    generation: u64,
+}
+
+impl Catalog {
+    /// Starts a catalog in code.
+    #[must_use]
+    pub fn builder() -> CatalogBuilder {
+        CatalogBuilder::default()
+    }
+
+    /// Parses the TOML catalog format (see the type-level example and `docs/rewriter.md`).
+    ///
+    /// # Errors
+    /// [`Error::Catalog`] for malformed TOML, unknown keys, bad identifiers, a table listed twice
+    /// under different spellings, or a table that is both a reference table and has a tenant column.
+    pub fn from_toml_str(text: &str) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            default_tenant_column: Option<String>,
+            #[serde(default)]
+            tables: BTreeMap<String, Entry>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Entry {
+            tenant_column: Option<String>,
+            #[serde(default)]
+            reference: bool,
+        }
+
+        let file: File = toml::from_str(text).map_err(|e| Error::Catalog(e.to_string()))?;
+        let mut builder = Self::builder();
+        if let Some(column) = &file.default_tenant_column {
+            builder = builder.default_tenant_column(column);
+        }
+        for (key, entry) in &file.tables {
+            builder = match (entry.reference, &entry.tenant_column) {
+                (true, Some(_)) => {
+                    return Err(Error::Catalog(format!(
+                        "table {key:?} cannot be both `reference = true` and have a `tenant_column`"
+                    )));
+                }
+                (true, None) => builder.reference_table(key),
+                (false, Some(column)) => builder.tenant_table_by(key, column),
+                (false, None) => builder.tenant_table(key),
+            };
+        }
+        builder.build()
+    }
+
+    /// The role of `table`, if the catalog lists it. PostgreSQL's system schemas are reference.
+    #[must_use]
+    pub fn role(&self, table: &TableName) -> Option<&TableRole> {
+        static REFERENCE: TableRole = TableRole::Reference;
+        self.tables.get(table).or_else(|| {
+            SYSTEM_SCHEMAS
+                .contains(&table.schema())
+                .then_some(&REFERENCE)
+        })
+    }
+
+    /// Like [`role`](Self::role), but an unknown table is an error (the rewriter fails closed).
+    ///
+    /// # Errors
+    /// [`Error::UnknownTable`] when the catalog does not list `table`.
+    pub fn require(&self, table: &TableName) -> Result<&TableRole, Error> {
+        self.role(table).ok_or_else(|| Error::UnknownTable {
+            table: table.clone(),
+        })
+    }
+
+    /// The column used for tenant tables that name none.
+    #[must_use]
+    pub fn default_tenant_column(&self) -> &str {
+        &self.default_tenant_column
+    }
+
+    /// Every listed table with its role, in name order.
+    pub fn tables(&self) -> impl Iterator<Item = (&TableName, &TableRole)> {
+        self.tables.iter()
+    }
+
+    /// How many tables are listed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.tables.len()
+    }
+
+    /// Whether no table is listed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// A process-unique number for this catalog instance, used to key rewrite caches.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+/// Builds a [`Catalog`] in code.
+///
+/// Table names follow PostgreSQL rules: `"tasks"` means `public.tasks`, `"app.tasks"` names the
+/// schema, unquoted parts fold to lower case. Errors surface at [`build`](Self::build).
+///
+/// # Example
+/// ```
+/// use tenancy_core::Catalog;
+///
+/// let catalog = Catalog::builder()
+///     .default_tenant_column("org_id")
+///     .tenant_table_by("organizations", "id")
+///     .tenant_table("projects")
+///     .reference_table("plans")
+///     .build()?;
+/// assert_eq!(catalog.default_tenant_column(), "org_id");
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct CatalogBuilder {
+    default_tenant_column: Option<String>,
+    entries: Vec<(String, Option<String>, bool)>,
+}
+
+impl CatalogBuilder {
+    /// Sets the tenant column for tables that name none (default `tenant_id`).
+    #[must_use]
+    pub fn default_tenant_column(mut self, column: &str) -> Self {
+        self.default_tenant_column = Some(column.to_owned());
+        self
+    }
+
+    /// Adds a tenant table scoped by the default tenant column.
+    #[must_use]
+    pub fn tenant_table(mut self, table: &str) -> Self {
+        self.entries.push((table.to_owned(), None, false));
+        self
+    }
+
+    /// Adds a tenant table scoped by `column` (for the tenant table itself, its key).
+    #[must_use]
+    pub fn tenant_table_by(mut self, table: &str, column: &str) -> Self {
+        self.entries
+            .push((table.to_owned(), Some(column.to_owned()), false));
+        self
+    }
+
+    /// Adds a reference table, shared by all tenants and never filtered.
+    #[must_use]
+    pub fn reference_table(mut self, table: &str) -> Self {
+        self.entries.push((table.to_owned(), None, true));
+        self
+    }
+
+    /// Validates every name and builds the catalog.
+    ///
+    /// # Errors
+    /// [`Error::Catalog`] for a malformed identifier or a table listed twice.
+    pub fn build(self) -> Result<Catalog, Error> {
+        let default_tenant_column = match &self.default_tenant_column {
+            Some(column) => fold_identifier(column)?,
+            None => DEFAULT_TENANT_COLUMN.to_owned(),
+        };
+        let mut tables = BTreeMap::new();
+        for (table, column, reference) in self.entries {
+            let name = TableName::parse(&table)?;
+            let role = if reference {
+                TableRole::Reference
+            } else {
+                let column = match &column {
+                    Some(column) => fold_identifier(column)?,
+                    None => default_tenant_column.clone(),
+                };
+                TableRole::Tenant { column }
+            };
+            if tables.insert(name.clone(), role).is_some() {
+                return Err(Error::Catalog(format!("table {name} is listed twice")));
+            }
+        }
+        Ok(Catalog {
+            default_tenant_column,
+            tables,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_like_postgres() -> Result<(), Error> {
+        assert_eq!(
+            TableName::parse("Tasks")?,
+            TableName::new("public", "tasks")
+        );
+        assert_eq!(
+            TableName::parse("\"Tasks\"")?,
+            TableName::new("public", "Tasks")
+        );
+        assert_eq!(
+            TableName::parse("App.\"a\"\"b\"")?,
+            TableName::new("app", "a\"b")
+        );
+        assert_eq!(
+            TableName::new("public", "Tasks").to_string(),
+            "public.\"Tasks\""
+        );
+        for bad in ["", "a..b", "a.b.c", "\"open", "a b", "a.\"\""] {
+            assert!(TableName::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn toml_contract_format_loads() -> Result<(), Error> {
+        let catalog = Catalog::from_toml_str(
+            r#"
+            default_tenant_column = "tenant_id"
+            [tables.accounts]
+            tenant_column = "id"
+            [tables.tasks]
+            [tables.comments]
+            tenant_column = "org_id"
+            [tables.plans]
+            reference = true
+            [tables."app.Events"]
+            "#,
+        )?;
+        let role = |t: &str| TableName::parse(t).map(|t| catalog.role(&t).cloned());
+        let tenant = |c: &str| Some(TableRole::Tenant { column: c.into() });
+        assert_eq!(role("accounts")?, tenant("id"));
+        assert_eq!(role("public.tasks")?, tenant("tenant_id"));
+        assert_eq!(role("comments")?, tenant("org_id"));
+        assert_eq!(role("plans")?, Some(TableRole::Reference));
+        assert_eq!(role("app.events")?, tenant("tenant_id"));
+        assert_eq!(role("pg_catalog.pg_class")?, Some(TableRole::Reference));
+        assert_eq!(role("other")?, None);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_catalogs_are_refused_with_reasons() {
+        let cases = [
+            (
+                "[tables.t]\nreference = true\ntenant_column = \"x\"",
+                "both",
+            ),
+            ("[tables.t]\ncolour = 1", "unknown field"),
+            ("[tables.t]\n[tables.T]", "listed twice"),
+            ("[tables.\"a b\"]", "identifier"),
+        ];
+        for (text, expected) in cases {
+            match Catalog::from_toml_str(text) {
+                Err(Error::Catalog(msg)) => assert!(msg.contains(expected), "{msg}"),
+                other => panic!("{text:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn each_catalog_has_its_own_generation() -> Result<(), Error> {
+        let a = Catalog::builder().build()?;
+        let b = Catalog::builder().build()?;
+        assert_ne!(a.generation(), b.generation());
+        Ok(())
+    }
+}

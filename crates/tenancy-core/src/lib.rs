@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod context;
+mod error;
+pub mod rewrite;
+mod tenant;
+
+pub use catalog::{Catalog, CatalogBuilder, TableName, TableRole};
+pub use error::{Error, Result};
+pub use rewrite::{Rewriter, Rewritten};
+pub use tenant::{MAX_TEXT_KEY_LEN, TenantId, TenantKeyKind};
