@@ -8,6 +8,10 @@ pub mod rewrite;
 mod tenant;
 
 pub use catalog::{Catalog, CatalogBuilder, TableName, TableRole};
+pub use context::{
+    ScopeState, Scoped, WithTenant, current, is_unscoped, scope, scope_state, scope_sync, spawn,
+    try_current, unscoped,
+};
 pub use error::{Error, Result};
 pub use rewrite::{Rewriter, Rewritten};
 pub use tenant::{MAX_TEXT_KEY_LEN, TenantId, TenantKeyKind};
