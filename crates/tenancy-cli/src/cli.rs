@@ -1,0 +1,122 @@
+//! The command line surface: arguments, help texts and documented exit codes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tenancy_core::TenantKeyKind;
+
+const TOP_EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a statement was refused (rewrite) or refusals were found (lint)
+  2  usage error, unreadable file or invalid catalog";
+
+const REWRITE_EXIT_CODES: &str = "\
+Exit codes:
+  0  the rewritten statement is on stdout
+  1  the statement is refused (statement kind, unknown table, forged tenant, parse error);
+     one line on stderr says why, stdout stays empty
+  2  usage error, unreadable input, empty input or invalid catalog; stdout stays empty
+
+Example:
+  tenancy rewrite --catalog examples/catalog.toml < examples/statements/tasks_by_project.sql";
+
+const LINT_EXIT_CODES: &str = "\
+Output: one `path:line: reason` line per refused statement, then
+`N statements checked, M refused`.
+
+Exit codes:
+  0  every statement can be scoped
+  1  at least one statement would be refused
+  2  usage error, unreadable path, malformed sqlx query file or invalid catalog
+
+Example:
+  tenancy lint --catalog tenancy.toml migrations/ queries/ .sqlx/";
+
+/// Scope SQL to one tenant, fail-closed: explain rewrites and lint a project's queries.
+#[derive(Debug, Parser)]
+#[command(name = "tenancy", version, after_help = TOP_EXIT_CODES)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Read one SQL statement on stdin and print it scoped to the tenant.
+    ///
+    /// The tenant is the bind parameter `$N` (N = 1 + the highest `$k` in the statement), or with
+    /// `--tenant` a quoted SQL literal. A statement that touches no tenant table is printed
+    /// unchanged.
+    #[command(after_help = REWRITE_EXIT_CODES)]
+    Rewrite(RewriteArgs),
+
+    /// Report every statement in `.sql` files and sqlx offline data that would be refused.
+    ///
+    /// Directories are walked recursively; `.sql` files are split into statements, and
+    /// `.sqlx/query-*.json` files contribute their `query`.
+    #[command(after_help = LINT_EXIT_CODES)]
+    Lint(LintArgs),
+}
+
+/// Arguments of `tenancy rewrite`.
+#[derive(Debug, Args)]
+pub(crate) struct RewriteArgs {
+    /// The catalog of tenant and reference tables (TOML).
+    #[arg(long, value_name = "CATALOG.toml")]
+    pub(crate) catalog: PathBuf,
+
+    /// Render this tenant as a SQL literal instead of the `$N` placeholder.
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) tenant: Option<String>,
+
+    /// How to read `--tenant`; by default an integer, else a UUID, else text.
+    #[arg(long, value_enum, value_name = "KIND", requires = "tenant")]
+    pub(crate) tenant_kind: Option<KeyKind>,
+}
+
+/// Arguments of `tenancy lint`.
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// The catalog of tenant and reference tables (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) catalog: PathBuf,
+
+    /// Files or directories to check.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+/// The kind of tenant key `--tenant` names.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum KeyKind {
+    /// A 64-bit integer key.
+    Int,
+    /// A UUID key.
+    Uuid,
+    /// A text key.
+    Text,
+}
+
+impl From<KeyKind> for TenantKeyKind {
+    fn from(kind: KeyKind) -> Self {
+        match kind {
+            KeyKind::Int => Self::Int,
+            KeyKind::Uuid => Self::Uuid,
+            KeyKind::Text => Self::Text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,58 @@
+//! `tenancy rewrite`: one statement from stdin, scoped, to stdout.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use tenancy_core::TenantId;
+
+use crate::cli::RewriteArgs;
+use crate::commands::load_rewriter;
+use crate::error::Error;
+
+/// Runs the command; nothing is written to stdout unless the rewrite succeeded.
+pub(crate) fn run(args: &RewriteArgs) -> Result<ExitCode, Error> {
+    let tenant = args
+        .tenant
+        .as_deref()
+        .map(|value| parse_tenant(value, args))
+        .transpose()?;
+    let rewriter = load_rewriter(&args.catalog)?;
+
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|source| Error::Read {
+            path: "standard input".into(),
+            source,
+        })?;
+    let sql = input.trim_end();
+    if sql.trim_start().is_empty() {
+        return Err(Error::Input(
+            "no SQL statement on standard input: pipe one statement in, e.g. `< query.sql`".into(),
+        ));
+    }
+
+    let rewritten = rewriter.rewrite(sql).map_err(Error::refused)?;
+    let output = match (rewritten.tenant_param(), tenant) {
+        // No tenant table: the statement is safe as written, so show exactly what was given.
+        (None, _) => sql.to_owned(),
+        (Some(_), None) => rewritten.sql().to_owned(),
+        (Some(_), Some(tenant)) => rewriter
+            .rewrite_with_literal(sql, &tenant)
+            .map_err(Error::refused)?,
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{output}")
+        .and_then(|()| stdout.flush())
+        .map_err(Error::Write)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_tenant(value: &str, args: &RewriteArgs) -> Result<TenantId, Error> {
+    let parsed = match args.tenant_kind {
+        Some(kind) => TenantId::parse_as(value, kind.into()),
+        None => value.parse(),
+    };
+    parsed.map_err(|e| Error::Input(format!("--tenant: {e}")))
+}
