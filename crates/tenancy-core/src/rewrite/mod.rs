@@ -1,32 +1,166 @@
 //! The SQL rewriter: scopes every statement to the current tenant, fail-closed.
 //!
-//! (Skeleton: implemented by the rewriter work item.)
+//! [`Rewriter::rewrite`] parses one PostgreSQL statement, adds `<table>.<tenant column> = $N` for
+//! every tenant table it references (at every query level), fills the tenant column in on
+//! `INSERT`, refuses what it cannot prove safe, verifies the result with an independent pass over
+//! the final syntax tree, and caches the rendered text by (catalog generation, SQL text). The
+//! tenant is always the bind parameter `$N` (N = 1 + the highest placeholder already present), so
+//! the text is identical for every tenant. `docs/rewriter.md` lists every rule and refusal.
+//!
+//! # Example
+//! ```
+//! use tenancy_core::{Catalog, Rewriter, TenantId};
+//!
+//! let catalog = Catalog::builder().tenant_table("tasks").reference_table("plans").build()?;
+//! let rewriter = Rewriter::new(catalog);
+//!
+//! let scoped = rewriter.rewrite("SELECT * FROM tasks WHERE done OR id = $1")?;
+//! assert_eq!(scoped.sql(), "SELECT * FROM tasks WHERE (done OR id = $1) AND tasks.tenant_id = $2");
+//! assert_eq!(scoped.tenant_param(), Some(2));
+//!
+//! // Statements over reference tables only pass through untouched.
+//! assert_eq!(rewriter.rewrite("SELECT * FROM plans")?.sql(), "SELECT * FROM plans");
+//!
+//! // Explain mode renders the tenant as a literal.
+//! let explained = rewriter.rewrite_with_literal("SELECT id FROM tasks", &TenantId::from("acme"))?;
+//! assert_eq!(explained, "SELECT id FROM tasks WHERE tasks.tenant_id = 'acme'");
+//! # Ok::<(), tenancy_core::Error>(())
+//! ```
+
+mod cache;
+mod delete;
+mod expr;
+mod from;
+mod insert;
+mod merge;
+mod placeholder;
+mod predicate;
+mod query;
+mod scope;
+mod statement;
+mod update;
+mod verify;
 
 use std::sync::Arc;
 
-use crate::catalog::Catalog;
+pub use cache::RewriteCache;
+
+use crate::catalog::{Catalog, TableName};
 use crate::error::Error;
 use crate::tenant::TenantId;
 
+/// The number of rewritten statements [`Rewriter::new`] keeps.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
 /// Rewrites SQL so that it only ever sees and writes the current tenant's rows.
+///
+/// Cheap to share behind an `Arc`; all methods take `&self`. Rewrites go through a bounded cache
+/// keyed by (catalog generation, SQL text), so a hot statement costs one hash lookup.
+///
+/// # Example
+/// ```
+/// use tenancy_core::{Catalog, Rewriter};
+///
+/// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+/// let first = rewriter.rewrite("DELETE FROM tasks WHERE id = $1")?;
+/// assert_eq!(first.sql(), "DELETE FROM tasks WHERE (id = $1) AND tasks.tenant_id = $2");
+/// // The second call is served from the cache.
+/// assert!(std::sync::Arc::ptr_eq(&first, &rewriter.rewrite("DELETE FROM tasks WHERE id = $1")?));
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Rewriter {
     catalog: Arc<Catalog>,
+    cache: Arc<RewriteCache>,
 }
 
 /// A rewritten statement whose tenant is the bind parameter `$N`.
+///
+/// # Example
+/// ```
+/// use tenancy_core::{Catalog, Error, Rewriter, TenantId};
+///
+/// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+/// let insert = rewriter.rewrite("INSERT INTO tasks (title, tenant_id) VALUES ('a', 7)")?;
+/// // The statement spelled its own tenant: it runs only for that tenant.
+/// assert!(insert.check_tenant(&TenantId::Int(7)).is_ok());
+/// assert!(matches!(insert.check_tenant(&TenantId::Int(8)), Err(Error::TenantMismatch { .. })));
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewritten {
     sql: String,
     tenant_param: Option<usize>,
+    literals: Vec<TenantLiteral>,
+}
+
+/// A tenant value the statement wrote itself as a literal, checked against the tenant in scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TenantLiteral {
+    table: TableName,
+    value: String,
+}
+
+/// How the tenant appears in the rewritten statement.
+#[derive(Debug, Clone)]
+enum TenantValue<'t> {
+    /// The bind parameter `$N`.
+    Placeholder(usize),
+    /// A literal, for explaining a rewrite.
+    Literal(&'t TenantId),
 }
 
 impl Rewriter {
-    /// A rewriter over `catalog` with the default cache capacity.
+    /// A rewriter over `catalog` with a cache of [`DEFAULT_CACHE_CAPACITY`] statements.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// assert_eq!(rewriter.catalog().len(), 1);
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     #[must_use]
     pub fn new(catalog: Catalog) -> Self {
+        Self::with_cache_capacity(catalog, DEFAULT_CACHE_CAPACITY)
+    }
+
+    /// A rewriter over `catalog` whose cache keeps at most `capacity` statements.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::with_cache_capacity(Catalog::builder().build()?, 100);
+    /// assert_eq!(rewriter.rewrite("SELECT 1")?.sql(), "SELECT 1");
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_cache_capacity(catalog: Catalog, capacity: usize) -> Self {
+        Self::with_cache(catalog, Arc::new(RewriteCache::new(capacity)))
+    }
+
+    /// A rewriter over `catalog` sharing `cache` with other rewriters.
+    ///
+    /// Entries are keyed by the catalog's generation, so rewriters over different catalogs never
+    /// see each other's results; sharing only bounds the total memory.
+    ///
+    /// # Example
+    /// ```
+    /// use std::sync::Arc;
+    /// use tenancy_core::{Catalog, RewriteCache, Rewriter};
+    ///
+    /// let cache = Arc::new(RewriteCache::new(1_000));
+    /// let old = Rewriter::with_cache(Catalog::builder().reference_table("tasks").build()?, cache.clone());
+    /// let new = Rewriter::with_cache(Catalog::builder().tenant_table("tasks").build()?, cache);
+    /// assert_eq!(old.rewrite("SELECT * FROM tasks")?.sql(), "SELECT * FROM tasks");
+    /// assert_eq!(new.rewrite("SELECT * FROM tasks")?.tenant_param(), Some(1));
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_cache(catalog: Catalog, cache: Arc<RewriteCache>) -> Self {
         Self {
             catalog: Arc::new(catalog),
+            cache,
         }
     }
 
@@ -38,31 +172,80 @@ impl Rewriter {
 
     /// Rewrites `sql` with the tenant as a placeholder, through the cache.
     ///
+    /// Refusals are not cached: a refused statement is a bug to fix, not a hot path, and keeping
+    /// errors out of the cache keeps the error type free of `Clone`.
+    ///
     /// # Errors
-    /// A parse error, an unknown table, or a refusal.
+    /// [`Error::Parse`] unless `sql` is exactly one statement, [`Error::UnknownTable`] for a table
+    /// the catalog does not list, [`Error::Refused`] for a statement that cannot be proven safe.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Error, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// assert!(matches!(rewriter.rewrite("TRUNCATE tasks"), Err(Error::Refused { .. })));
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     pub fn rewrite(&self, sql: &str) -> Result<Arc<Rewritten>, Error> {
-        Err(Error::Parse(format!("rewriter not implemented yet: {sql}")))
+        let generation = self.catalog.generation();
+        if let Some(hit) = self.cache.get(generation, sql) {
+            return Ok(hit);
+        }
+        let rewritten = Arc::new(self.rewrite_uncached(sql)?);
+        self.cache.insert(generation, sql, Arc::clone(&rewritten));
+        Ok(rewritten)
+    }
+
+    /// Rewrites `sql` like [`rewrite`](Self::rewrite) without reading or filling the cache.
+    ///
+    /// # Errors
+    /// As [`rewrite`](Self::rewrite).
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// let cold = rewriter.rewrite_uncached("SELECT id FROM tasks")?;
+    /// assert_eq!(cold.sql(), rewriter.rewrite("SELECT id FROM tasks")?.sql());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    pub fn rewrite_uncached(&self, sql: &str) -> Result<Rewritten, Error> {
+        statement::rewrite(&self.catalog, sql, None)
     }
 
     /// Rewrites `sql` with `tenant` rendered as a SQL literal, for explaining a rewrite.
     ///
+    /// Never send the result to a database in place of [`rewrite`](Self::rewrite): each tenant
+    /// would get its own statement text and plan.
+    ///
     /// # Errors
-    /// As [`rewrite`](Self::rewrite), plus [`Error::TenantMismatch`].
+    /// As [`rewrite`](Self::rewrite), plus [`Error::TenantMismatch`] when the statement spells a
+    /// different tenant as a literal.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter, TenantId};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// let sql = rewriter.rewrite_with_literal("INSERT INTO tasks (title) VALUES ('a')", &TenantId::Int(3))?;
+    /// assert_eq!(sql, "INSERT INTO tasks (title, tenant_id) VALUES ('a', 3)");
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     pub fn rewrite_with_literal(&self, sql: &str, tenant: &TenantId) -> Result<String, Error> {
-        Err(Error::Parse(format!(
-            "rewriter not implemented yet: {sql} {tenant}"
-        )))
+        let rewritten = statement::rewrite(&self.catalog, sql, Some(tenant))?;
+        rewritten.check_tenant(tenant)?;
+        Ok(rewritten.sql)
     }
 }
 
 impl Rewritten {
-    /// The rewritten SQL text.
+    /// The rewritten SQL text; for a statement that touches no tenant table, the input unchanged.
     #[must_use]
     pub fn sql(&self) -> &str {
         &self.sql
     }
 
-    /// The 1-based number of the tenant parameter, or `None` when no tenant table is touched.
+    /// The 1-based number of the tenant parameter, or `None` when no tenant table is touched (then
+    /// the caller binds nothing extra).
     #[must_use]
     pub fn tenant_param(&self) -> Option<usize> {
         self.tenant_param
@@ -73,7 +256,27 @@ impl Rewritten {
     /// # Errors
     /// [`Error::TenantMismatch`] when a literal names another tenant.
     pub fn check_tenant(&self, tenant: &TenantId) -> Result<(), Error> {
-        let _ = tenant;
-        Ok(())
+        match self.literals.iter().find(|lit| !lit.matches(tenant)) {
+            None => Ok(()),
+            Some(lit) => Err(Error::TenantMismatch {
+                table: lit.table.clone(),
+                expected: tenant.to_string(),
+                found: lit.value.clone(),
+            }),
+        }
     }
 }
+
+impl TenantLiteral {
+    /// Compares by the tenant's key kind, so `'42'` and `42` both match `TenantId::Int(42)`.
+    fn matches(&self, tenant: &TenantId) -> bool {
+        match tenant {
+            TenantId::Int(n) => self.value.trim().parse::<i64>() == Ok(*n),
+            TenantId::Uuid(u) => uuid::Uuid::parse_str(self.value.trim()) == Ok(*u),
+            TenantId::Text(s) => *self.value == **s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

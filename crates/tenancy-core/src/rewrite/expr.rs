@@ -1,0 +1,52 @@
+//! Subqueries inside expressions: WHERE, HAVING, the select list, ORDER BY, GROUP BY, JOIN ON,
+//! function arguments (`ARRAY(SELECT ...)`), IN/EXISTS/ANY/ALL, scalar subqueries, CASE, VALUES.
+//!
+//! Instead of matching every expression variant by hand, sqlparser's `VisitorMut` finds each
+//! outermost query below a node; the walker rewrites that query with the current CTE scope and
+//! the visitor skips what is nested inside it (the walker already handled it).
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Query, VisitMut, VisitorMut};
+
+use super::scope::Scope;
+use crate::error::Error;
+
+impl Scope<'_> {
+    /// Rewrites every outermost subquery anywhere inside `node`.
+    pub(super) fn subqueries<T: VisitMut>(&mut self, node: &mut T) -> Result<(), Error> {
+        let mut visitor = Subqueries {
+            scope: self,
+            depth: 0,
+        };
+        match node.visit(&mut visitor) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(error) => Err(error),
+        }
+    }
+}
+
+struct Subqueries<'s, 'a> {
+    scope: &'s mut Scope<'a>,
+    /// How many queries enclose the visitor's position; only depth 0 is rewritten here.
+    depth: usize,
+}
+
+impl VisitorMut for Subqueries<'_, '_> {
+    type Break = Error;
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
+        if self.depth == 0 {
+            if let Err(error) = self.scope.query(query) {
+                return ControlFlow::Break(error);
+            }
+        }
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<Error> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+}

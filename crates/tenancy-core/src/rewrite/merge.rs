@@ -1,0 +1,94 @@
+//! MERGE: the target is scoped in ON (so other tenants' rows never match), the source is scoped
+//! as filtered derived tables (so other tenants' rows never arrive), inserts get the tenant.
+
+use sqlparser::ast::{Merge, MergeAction, MergeClauseKind, MergeInsertKind, ObjectName};
+
+use super::insert::column_position;
+use super::predicate::{column_ident, conjoin};
+use super::scope::Scope;
+use super::statement::refused;
+use crate::error::Error;
+
+impl Scope<'_> {
+    pub(super) fn merge(&mut self, merge: &mut Merge) -> Result<(), Error> {
+        let target = self.target("MERGE", &merge.table)?;
+        // Source rows outside the tenant must not reach WHEN NOT MATCHED THEN INSERT, so the
+        // source is filtered at its tables, never in ON.
+        self.factor(&mut merge.source, true)?;
+        self.subqueries(&mut merge.on)?;
+        self.subqueries(&mut merge.clauses)?;
+        self.subqueries(&mut merge.output)?;
+        let Some(target) = target else {
+            return Ok(());
+        };
+        for clause in &mut merge.clauses {
+            if matches!(clause.clause_kind, MergeClauseKind::NotMatchedBySource) {
+                return Err(refused(
+                    "MERGE",
+                    Some(target.table.clone()),
+                    "WHEN NOT MATCHED BY SOURCE would reach other tenants' rows; use a scoped \
+                     UPDATE or DELETE instead",
+                ));
+            }
+            match &mut clause.action {
+                MergeAction::Update(update) => match &update.kind {
+                    sqlparser::ast::MergeUpdateKind::Set(assignments) => {
+                        self.check_assignments("MERGE", assignments, &target)?;
+                    }
+                    sqlparser::ast::MergeUpdateKind::Wildcard => {
+                        return Err(wildcard_refusal(&target.table));
+                    }
+                },
+                MergeAction::Insert(insert) => {
+                    let MergeInsertKind::Values(values) = &mut insert.kind else {
+                        return Err(wildcard_refusal(&target.table));
+                    };
+                    if insert.columns.is_empty() {
+                        return Err(refused(
+                            "MERGE",
+                            Some(target.table.clone()),
+                            "name the columns in WHEN NOT MATCHED THEN INSERT (a, b) so the \
+                             tenant column can be filled in",
+                        ));
+                    }
+                    match column_position(&insert.columns, &target.column) {
+                        None => {
+                            insert
+                                .columns
+                                .push(ObjectName::from(vec![column_ident(&target.column)]));
+                            for row in &mut values.rows {
+                                let tenant = self.tenant_value();
+                                row.content.push(tenant);
+                            }
+                        }
+                        Some(i) => {
+                            for row in &mut values.rows {
+                                if let Some(value) = row.content.get_mut(i) {
+                                    self.explicit_tenant(value, &target.table);
+                                }
+                            }
+                        }
+                    }
+                }
+                MergeAction::Delete { .. } | MergeAction::DoNothing { .. } => {}
+            }
+        }
+        let own = self.predicate(target.qualifier.clone(), &target.column);
+        let on = std::mem::replace(
+            &mut *merge.on,
+            sqlparser::ast::Expr::Value(sqlparser::ast::Value::Null.with_empty_span()),
+        );
+        if let Some(scoped) = conjoin(Some(on), vec![own]) {
+            *merge.on = scoped;
+        }
+        Ok(())
+    }
+}
+
+fn wildcard_refusal(table: &crate::catalog::TableName) -> Error {
+    refused(
+        "MERGE",
+        Some(table.clone()),
+        "INSERT * / UPDATE * / INSERT ROW are not PostgreSQL; name the columns",
+    )
+}

@@ -1,0 +1,173 @@
+//! Building the expressions the rewriter adds: tenant predicates, conjunctions and the runtime
+//! tenant guard.
+
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{
+    BinaryOperator, CaseWhen, CastKind, DataType, Expr, Ident, UnaryOperator, Value,
+};
+use sqlparser::keywords::ALL_KEYWORDS;
+
+use super::TenantValue;
+use crate::tenant::TenantId;
+
+impl TenantValue<'_> {
+    /// The tenant as an expression: `$N`, or a literal built as a syntax node (never by pasting text).
+    pub(super) fn to_expr(&self) -> Expr {
+        let value = match self {
+            Self::Placeholder(n) => Value::Placeholder(format!("${n}")),
+            Self::Literal(TenantId::Int(n)) => Value::Number(n.to_string(), false),
+            Self::Literal(TenantId::Uuid(u)) => Value::SingleQuotedString(u.to_string()),
+            Self::Literal(TenantId::Text(s)) => Value::SingleQuotedString(s.to_string()),
+        };
+        Expr::Value(value.with_empty_span())
+    }
+}
+
+/// An identifier for a folded column name, quoted when PostgreSQL would otherwise misread it.
+pub(super) fn column_ident(column: &str) -> Ident {
+    let plain = column
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && column
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let keyword = ALL_KEYWORDS
+        .binary_search(&column.to_ascii_uppercase().as_str())
+        .is_ok();
+    if plain && !keyword {
+        Ident::new(column)
+    } else {
+        Ident::with_quote('"', column)
+    }
+}
+
+/// `<qualifier>.<column> = <tenant>`.
+pub(super) fn tenant_equals(qualifier: Ident, column: &str, tenant: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(Expr::CompoundIdentifier(vec![
+            qualifier,
+            column_ident(column),
+        ])),
+        op: BinaryOperator::Eq,
+        right: Box::new(tenant),
+    }
+}
+
+/// ANDs `preds` onto `existing`, parenthesising the existing condition so its `OR`s keep their
+/// meaning: `(a OR b) AND t.tenant_id = $2`.
+pub(super) fn conjoin(existing: Option<Expr>, preds: Vec<Expr>) -> Option<Expr> {
+    let mut preds = preds.into_iter();
+    let mut acc = match existing {
+        Some(expr) => parenthesise(expr),
+        None => preds.next()?,
+    };
+    for pred in preds {
+        acc = and(acc, pred);
+    }
+    Some(acc)
+}
+
+fn and(left: Expr, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::And,
+        right: Box::new(right),
+    }
+}
+
+fn parenthesise(expr: Expr) -> Expr {
+    match expr {
+        Expr::Nested(_) => expr,
+        other => Expr::Nested(Box::new(other)),
+    }
+}
+
+/// The text of a tenant value written as a plain literal (`42`, `-1`, `'acme'`), if it is one.
+pub(super) fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => Some(n.clone()),
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match &**expr {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => Some(format!("-{n}")),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Nested(inner) => literal_text(inner),
+        _ => None,
+    }
+}
+
+/// Whether `expr` is the `DEFAULT` keyword of a `VALUES` row.
+pub(super) fn is_default_keyword(expr: &Expr) -> bool {
+    matches!(expr, Expr::Identifier(ident)
+        if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"))
+}
+
+/// Wraps a tenant value the statement computes (a parameter or expression) so PostgreSQL fails
+/// the statement unless it equals the tenant:
+///
+/// `CASE WHEN (e) = $N THEN (e) WHEN CAST('tenant mismatch: ' || <e as text> || ' is not ' ||
+/// CAST($N AS TEXT) AS INT) IS NULL THEN (e) ELSE (e) END`
+///
+/// PostgreSQL folds constant `CASE` arms at plan time, so the failing arm must depend on both
+/// values: when both are constants the first arm folds to true (match) or false (mismatch, and
+/// failing at plan time is then correct); when either is a parameter of a generic plan nothing is
+/// folded and the check runs per row. A NULL value also fails.
+pub(super) fn tenant_guard(value: Expr, tenant: &Expr) -> Expr {
+    let e = parenthesise(value);
+    let as_text = |expr: Expr| Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type: DataType::Text,
+        format: None,
+    };
+    let concat = |l: Expr, r: Expr| Expr::BinaryOp {
+        left: Box::new(l),
+        op: BinaryOperator::StringConcat,
+        right: Box::new(r),
+    };
+    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.to_owned()).with_empty_span());
+    // `<e as text>` spells NULL out, so a NULL tenant fails too instead of slipping through.
+    let shown = case(
+        vec![(Expr::IsNull(Box::new(e.clone())), text("NULL"))],
+        as_text(e.clone()),
+    );
+    let message = concat(
+        concat(concat(text("tenant mismatch: "), shown), text(" is not ")),
+        as_text(tenant.clone()),
+    );
+    let fail = Expr::IsNull(Box::new(Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(message),
+        data_type: DataType::Int(None),
+        format: None,
+    }));
+    let matches = Expr::BinaryOp {
+        left: Box::new(e.clone()),
+        op: BinaryOperator::Eq,
+        right: Box::new(tenant.clone()),
+    };
+    case(vec![(matches, e.clone()), (fail, e.clone())], e)
+}
+
+fn case(arms: Vec<(Expr, Expr)>, otherwise: Expr) -> Expr {
+    Expr::Case {
+        case_token: AttachedToken::empty(),
+        end_token: AttachedToken::empty(),
+        operand: None,
+        conditions: arms
+            .into_iter()
+            .map(|(condition, result)| CaseWhen { condition, result })
+            .collect(),
+        else_result: Some(Box::new(otherwise)),
+    }
+}

@@ -1,0 +1,155 @@
+//! The walker's state: catalog lookups, the CTE names in scope, and what was scoped.
+
+use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
+
+use super::TenantLiteral;
+use super::predicate;
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, TableName, TableRole};
+use crate::error::Error;
+
+/// What a table reference in a statement turned out to be.
+pub(super) enum Resolved {
+    /// A CTE of an enclosing `WITH` (only unqualified names can be).
+    Cte,
+    /// A reference table: never filtered.
+    Reference,
+    /// A tenant table and the (folded) tenant column that scopes it.
+    Tenant { table: TableName, column: String },
+}
+
+/// State shared by every part of one rewrite.
+pub(super) struct Scope<'a> {
+    catalog: &'a Catalog,
+    tenant: Expr,
+    /// CTE names visible at the current point, innermost last.
+    ctes: Vec<String>,
+    /// How many tenant table references were scoped; the verification pass must find as many.
+    pub(super) scoped: usize,
+    /// How often the tenant value was written into the statement; zero means bind nothing.
+    pub(super) tenant_uses: usize,
+    /// Tenant values the statement spelled as literals, for `check_tenant`.
+    pub(super) literals: Vec<TenantLiteral>,
+}
+
+impl<'a> Scope<'a> {
+    pub(super) fn new(catalog: &'a Catalog, tenant: Expr) -> Self {
+        Self {
+            catalog,
+            tenant,
+            ctes: Vec::new(),
+            scoped: 0,
+            tenant_uses: 0,
+            literals: Vec::new(),
+        }
+    }
+
+    pub(super) fn catalog(&self) -> &'a Catalog {
+        self.catalog
+    }
+
+    /// The tenant value expression (`$N` or a literal), to be written into the statement.
+    pub(super) fn tenant_value(&mut self) -> Expr {
+        self.tenant_uses += 1;
+        self.tenant.clone()
+    }
+
+    /// Resolves a table reference in a `FROM`-like position, where CTE names shadow tables.
+    pub(super) fn resolve(&self, name: &ObjectName) -> Result<Resolved, Error> {
+        if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
+            let folded = fold(ident);
+            if self.ctes.iter().rev().any(|cte| *cte == folded) {
+                return Ok(Resolved::Cte);
+            }
+        }
+        self.resolve_table(name)
+    }
+
+    /// Resolves the target of `INSERT`/`UPDATE`/`DELETE`/`MERGE`, which is never a CTE.
+    pub(super) fn resolve_table(&self, name: &ObjectName) -> Result<Resolved, Error> {
+        resolve_in_catalog(self.catalog, name)
+    }
+
+    /// Makes `names` visible as CTEs until [`Scope::leave_ctes`] with the returned mark.
+    pub(super) fn enter_ctes<'n>(&mut self, names: impl IntoIterator<Item = &'n String>) -> usize {
+        let mark = self.ctes.len();
+        self.ctes.extend(names.into_iter().cloned());
+        mark
+    }
+
+    pub(super) fn leave_ctes(&mut self, mark: usize) {
+        self.ctes.truncate(mark);
+    }
+
+    /// `<qualifier>.<column> = <tenant>` for a table reference, counting it as scoped.
+    pub(super) fn predicate(&mut self, qualifier: Ident, column: &str) -> Expr {
+        self.scoped += 1;
+        self.filter(qualifier, column)
+    }
+
+    /// `<qualifier>.<column> = <tenant>` for a reference already counted (e.g. ON CONFLICT).
+    pub(super) fn filter(&mut self, qualifier: Ident, column: &str) -> Expr {
+        let tenant = self.tenant_value();
+        predicate::tenant_equals(qualifier, column, tenant)
+    }
+
+    /// Records that the statement writes to a tenant table it has just scoped.
+    pub(super) fn count_target(&mut self) {
+        self.scoped += 1;
+    }
+}
+
+/// Looks `name` up in the catalog, failing closed for unknown tables.
+pub(super) fn resolve_in_catalog(catalog: &Catalog, name: &ObjectName) -> Result<Resolved, Error> {
+    let table = table_name(name)?;
+    match catalog.require(&table)? {
+        TableRole::Tenant { column } => Ok(Resolved::Tenant {
+            column: column.clone(),
+            table,
+        }),
+        TableRole::Reference => Ok(Resolved::Reference),
+    }
+}
+
+/// The catalog name of a one- or two-part object name, folded like PostgreSQL.
+pub(super) fn table_name(name: &ObjectName) -> Result<TableName, Error> {
+    let part = |p: &ObjectNamePart| match p {
+        ObjectNamePart::Identifier(ident) => Ok(fold(ident)),
+        ObjectNamePart::Function(_) => Err(unsupported_name(name)),
+    };
+    match name.0.as_slice() {
+        [table] => Ok(TableName::new(DEFAULT_SCHEMA, part(table)?)),
+        [schema, table] => Ok(TableName::new(part(schema)?, part(table)?)),
+        _ => Err(unsupported_name(name)),
+    }
+}
+
+fn unsupported_name(name: &ObjectName) -> Error {
+    Error::Refused {
+        kind: "statement".into(),
+        table: None,
+        reason: format!(
+            "the table name {name} is not supported: name tables as `table` or `schema.table`"
+        ),
+    }
+}
+
+/// Folds an identifier the way PostgreSQL does: unquoted to lower case, quoted as written.
+pub(super) fn fold(ident: &Ident) -> String {
+    if ident.quote_style.is_some() {
+        ident.value.clone()
+    } else {
+        ident.value.to_lowercase()
+    }
+}
+
+/// The name PostgreSQL exposes for a table reference: its alias, else the bare table name.
+pub(super) fn exposed_name(name: &ObjectName, alias: Option<&TableAlias>) -> Ident {
+    if let Some(alias) = alias {
+        return alias.name.clone();
+    }
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(ident)) => ident.clone(),
+        // `table_name` already refused anything else; keep a harmless fallback.
+        _ => Ident::new(name.to_string()),
+    }
+}

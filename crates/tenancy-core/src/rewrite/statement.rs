@@ -1,0 +1,239 @@
+//! One statement in, one statement out: parsing, dispatch by statement kind, and refusals.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{ObjectName, Reset, Set, Statement, visit_relations};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::scope::{Scope, fold, table_name};
+use super::{Rewritten, TenantValue, placeholder, verify};
+use crate::catalog::{Catalog, TableName, TableRole};
+use crate::error::Error;
+use crate::tenant::TenantId;
+
+/// Parses, scopes, verifies and renders `sql`; `literal` selects explain mode.
+pub(super) fn rewrite(
+    catalog: &Catalog,
+    sql: &str,
+    literal: Option<&TenantId>,
+) -> Result<Rewritten, Error> {
+    let mut statement = parse(sql)?;
+    let param = placeholder::next_free(&statement);
+    let tenant = match literal {
+        Some(tenant) => TenantValue::Literal(tenant),
+        None => TenantValue::Placeholder(param),
+    };
+    let mut scope = Scope::new(catalog, tenant.to_expr());
+    scope.statement(&mut statement)?;
+    verify::verify(catalog, &statement, scope.scoped)?;
+    if scope.scoped == 0 {
+        // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
+        return Ok(Rewritten {
+            sql: sql.to_owned(),
+            tenant_param: None,
+            literals: Vec::new(),
+        });
+    }
+    let uses_tenant = scope.tenant_uses > 0;
+    Ok(Rewritten {
+        sql: statement.to_string(),
+        tenant_param: (uses_tenant && literal.is_none()).then_some(param),
+        literals: scope.literals,
+    })
+}
+
+/// Parses exactly one PostgreSQL statement.
+fn parse(sql: &str) -> Result<Statement, Error> {
+    match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+        Ok(mut statements) if statements.len() == 1 => statements
+            .pop()
+            .ok_or_else(|| Error::Parse("expected one SQL statement".into())),
+        Ok(statements) => Err(Error::Parse(format!(
+            "expected exactly one SQL statement, found {}: send statements one at a time",
+            statements.len()
+        ))),
+        Err(error) => {
+            let (first, rest) = split_first_word(sql);
+            if first.eq_ignore_ascii_case("DO") {
+                return Err(refused(
+                    "DO",
+                    None,
+                    "anonymous code blocks run SQL the rewriter cannot see; run the statements \
+                     one by one",
+                ));
+            }
+            // sqlparser accepts `TABLE t` only inside parentheses; PostgreSQL defines it as
+            // exactly `SELECT * FROM t`, so spell it that way.
+            if first.eq_ignore_ascii_case("TABLE") && !rest.trim().is_empty() {
+                return parse(&format!("SELECT * FROM {rest}"));
+            }
+            Err(Error::Parse(one_line(&error.to_string())))
+        }
+    }
+}
+
+fn split_first_word(sql: &str) -> (&str, &str) {
+    let trimmed = sql.trim_start();
+    let end = trimmed
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(trimmed.len());
+    trimmed.split_at(end)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A refusal of `kind` (e.g. `TRUNCATE`) on `table`, with what to do instead.
+pub(super) fn refused(kind: &str, table: Option<TableName>, reason: &str) -> Error {
+    Error::Refused {
+        kind: kind.to_owned(),
+        table,
+        reason: reason.to_owned(),
+    }
+}
+
+impl Scope<'_> {
+    /// Scopes one statement (top level, inside EXPLAIN, or a data-modifying CTE).
+    pub(super) fn statement(&mut self, statement: &mut Statement) -> Result<(), Error> {
+        match statement {
+            Statement::Query(query) => self.query(query),
+            Statement::Insert(insert) => self.insert(insert),
+            Statement::Update(update) => self.update(update),
+            Statement::Delete(delete) => self.delete(delete),
+            Statement::Merge(merge) => self.merge(merge),
+            Statement::Explain { statement, .. } => self.statement(statement),
+            Statement::StartTransaction {
+                statements,
+                exception,
+                ..
+            } if statements.is_empty() && exception.is_none() => Ok(()),
+            Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+            | Statement::ShowVariable { .. } => Ok(()),
+            Statement::Set(set) => check_set(set),
+            Statement::Reset(reset) => check_reset(&reset.reset),
+            other => Err(refuse_statement(self.catalog(), other)),
+        }
+    }
+}
+
+/// Settings that decide which rows a session sees: changing them could escape the tenant.
+fn guarded_setting(name: &ObjectName) -> bool {
+    let folded: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(fold))
+        .collect();
+    match folded.as_slice() {
+        [first, ..] if first == "tenancy" => true,
+        [only] => only == "search_path" || only == "role" || only == "session_authorization",
+        _ => false,
+    }
+}
+
+fn refuse_setting(kind: &str, name: &ObjectName) -> Error {
+    refused(
+        kind,
+        None,
+        &format!(
+            "`{name}` decides which rows this session may see; the SDK manages it (use \
+             tenancy scopes, or `unscoped` for audited admin work)"
+        ),
+    )
+}
+
+fn check_set(set: &Set) -> Result<(), Error> {
+    let names: Vec<&ObjectName> = match set {
+        Set::SingleAssignment { variable, .. } => vec![variable],
+        Set::ParenthesizedAssignments { variables, .. } => variables.iter().collect(),
+        Set::MultipleAssignments { assignments } => assignments.iter().map(|a| &a.name).collect(),
+        Set::SetRole { .. } | Set::SetSessionAuthorization(_) => {
+            return Err(refused(
+                "SET ROLE",
+                None,
+                "switching roles can bypass row-level security; connect as the right role instead",
+            ));
+        }
+        Set::SetSessionParam(_)
+        | Set::SetTimeZone { .. }
+        | Set::SetNames { .. }
+        | Set::SetNamesDefault {}
+        | Set::SetTransaction { .. } => Vec::new(),
+    };
+    match names.into_iter().find(|name| guarded_setting(name)) {
+        Some(name) => Err(refuse_setting("SET", name)),
+        None => Ok(()),
+    }
+}
+
+fn check_reset(reset: &Reset) -> Result<(), Error> {
+    match reset {
+        Reset::ConfigurationParameter(name) if !guarded_setting(name) => Ok(()),
+        Reset::ConfigurationParameter(name) => Err(refuse_setting("RESET", name)),
+        Reset::ALL | Reset::SessionAuthorization => Err(refused(
+            "RESET",
+            None,
+            "it would also reset the tenancy settings; reset individual settings instead",
+        )),
+    }
+}
+
+/// Refuses a statement kind that is never provably safe under a tenant scope (TRUNCATE, COPY,
+/// DDL, LOCK, CALL, ...), naming the kind and the first table it mentions.
+fn refuse_statement(catalog: &Catalog, statement: &Statement) -> Error {
+    let kind = statement_kind(statement);
+    let table = first_table(catalog, statement);
+    let reason = match kind.split(' ').next().unwrap_or_default() {
+        "TRUNCATE" => "it removes every tenant's rows; use DELETE, which is scoped",
+        "COPY" => "COPY bypasses the rewriter; use INSERT or SELECT, which are scoped",
+        "LOCK" => "locking a table blocks every tenant; lock rows with SELECT ... FOR UPDATE",
+        "CALL" => "procedures run SQL the rewriter cannot see; call the statements directly",
+        "CREATE" | "ALTER" | "DROP" | "COMMENT" | "GRANT" | "REVOKE" => {
+            "schema changes belong in migrations run outside a tenant scope (use `unscoped`)"
+        }
+        _ => {
+            "the rewriter cannot prove it safe under a tenant scope; run it outside a tenant \
+              scope with `unscoped` if it is admin work"
+        }
+    };
+    refused(&kind, table, reason)
+}
+
+/// The leading keywords of the statement as sqlparser renders it, e.g. `CREATE INDEX`.
+pub(super) fn statement_kind(statement: &Statement) -> String {
+    const STOP: [&str; 6] = ["IF", "ON", "ONLY", "TO", "FROM", "INTO"];
+    let text = statement.to_string();
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .take(3)
+        .take_while(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !STOP.contains(w))
+        .collect();
+    if words.is_empty() {
+        "statement".to_owned()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// The first tenant table the statement names, else the first table at all.
+fn first_table(catalog: &Catalog, statement: &Statement) -> Option<TableName> {
+    let mut first = None;
+    let flow = visit_relations(statement, |name| {
+        let Ok(table) = table_name(name) else {
+            return ControlFlow::Continue(());
+        };
+        if matches!(catalog.role(&table), Some(TableRole::Tenant { .. })) {
+            return ControlFlow::Break(table);
+        }
+        first.get_or_insert(table);
+        ControlFlow::Continue(())
+    });
+    match flow {
+        ControlFlow::Break(table) => Some(table),
+        ControlFlow::Continue(()) => first,
+    }
+}

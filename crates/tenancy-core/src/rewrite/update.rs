@@ -1,0 +1,127 @@
+//! UPDATE: scope the target and every FROM table in WHERE; keep rows in their tenant.
+
+use sqlparser::ast::{Assignment, Expr, Ident, TableFactor, Update, UpdateTableFromKind};
+
+use super::TenantLiteral;
+use super::insert::assigned_columns;
+use super::predicate::{conjoin, literal_text};
+use super::scope::{Resolved, Scope, exposed_name, fold};
+use super::statement::refused;
+use crate::catalog::TableName;
+use crate::error::Error;
+
+/// A DML target that is a tenant table: how it is named in the statement and scoped.
+pub(super) struct Target {
+    pub(super) table: TableName,
+    pub(super) column: String,
+    pub(super) qualifier: Ident,
+}
+
+impl Scope<'_> {
+    pub(super) fn update(&mut self, update: &mut Update) -> Result<(), Error> {
+        if !update.table.joins.is_empty() {
+            return Err(refused(
+                "UPDATE",
+                None,
+                "UPDATE of a join is not PostgreSQL",
+            ));
+        }
+        let target = self.target("UPDATE", &update.table.relation)?;
+        let mut preds = Vec::new();
+        if let Some(target) = &target {
+            preds.push(self.predicate(target.qualifier.clone(), &target.column));
+        }
+        if let Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) =
+            &mut update.from
+        {
+            for item in items {
+                preds.extend(self.table_with_joins(item, false)?);
+            }
+        }
+        self.subqueries(&mut update.assignments)?;
+        self.subqueries(&mut update.selection)?;
+        self.subqueries(&mut update.returning)?;
+        if let Some(target) = &target {
+            self.check_assignments("UPDATE", &update.assignments, target)?;
+        }
+        update.selection = conjoin(update.selection.take(), preds);
+        Ok(())
+    }
+
+    /// Resolves the table a DML statement writes (never a CTE); `None` for a reference table.
+    pub(super) fn target(&self, kind: &str, factor: &TableFactor) -> Result<Option<Target>, Error> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } = factor
+        else {
+            return Err(refused(kind, None, "the target must be a plain table"));
+        };
+        Ok(match self.resolve_table(name)? {
+            Resolved::Tenant { table, column } => Some(Target {
+                table,
+                column,
+                qualifier: exposed_name(name, alias.as_ref()),
+            }),
+            Resolved::Reference | Resolved::Cte => None,
+        })
+    }
+
+    /// `SET <tenant column> = ...` is allowed only when it provably keeps the tenant: set to
+    /// itself, or to a literal that `check_tenant` verifies.
+    pub(super) fn check_assignments(
+        &mut self,
+        kind: &str,
+        assignments: &[Assignment],
+        target: &Target,
+    ) -> Result<(), Error> {
+        for assignment in assignments {
+            if !assigned_columns(&assignment.target).any(|c| c == target.column) {
+                continue;
+            }
+            let single = matches!(
+                assignment.target,
+                sqlparser::ast::AssignmentTarget::ColumnName(_)
+            );
+            if single && is_same_column(&assignment.value, target) {
+                continue;
+            }
+            if single {
+                if let Some(value) = literal_text(&assignment.value) {
+                    self.literals.push(TenantLiteral {
+                        table: target.table.clone(),
+                        value,
+                    });
+                    continue;
+                }
+            }
+            return Err(refused(
+                kind,
+                Some(target.table.clone()),
+                &format!(
+                    "it sets the tenant column {} to a value that may name another tenant; rows \
+                     never move between tenants",
+                    target.column
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `col` or `<target>.col`: the tenant column assigned to itself.
+fn is_same_column(value: &Expr, target: &Target) -> bool {
+    match value {
+        Expr::Identifier(ident) => fold(ident) == target.column,
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [qualifier, ident] => {
+                fold(qualifier) == fold(&target.qualifier) && fold(ident) == target.column
+            }
+            _ => false,
+        },
+        Expr::Nested(inner) => is_same_column(inner, target),
+        _ => false,
+    }
+}
