@@ -78,9 +78,9 @@ pub trait WithTenant: Future + Sized {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use tenancy_core::{TenantId, WithTenant, scope, try_current};
+    /// use tenancy_core::{TenantId, WithTenant, scope_sync, try_current};
     ///
-    /// let task = scope(TenantId::Int(5), async { async { try_current() }.in_current_scope() }).await;
+    /// let task = scope_sync(TenantId::Int(5), || async { try_current() }.in_current_scope());
     /// assert_eq!(tokio::spawn(task).await.ok().flatten(), Some(TenantId::Int(5)));
     /// # }
     /// ```
