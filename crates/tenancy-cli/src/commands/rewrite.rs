@@ -32,15 +32,13 @@ pub(crate) fn run(args: &RewriteArgs) -> Result<ExitCode, Error> {
         ));
     }
 
-    let rewritten = rewriter.rewrite(sql).map_err(Error::refused)?;
-    let output = match (rewritten.tenant_param(), tenant) {
-        // No tenant table: the statement is safe as written, so show exactly what was given.
-        (None, _) => sql.to_owned(),
-        (Some(_), None) => rewritten.sql().to_owned(),
-        (Some(_), Some(tenant)) => rewriter
-            .rewrite_with_literal(sql, &tenant)
-            .map_err(Error::refused)?,
-    };
+    // The rewriter returns a statement that touches no tenant table exactly as given. With a
+    // literal tenant it also checks tenant values the statement spells itself (forged tenants).
+    let output = match tenant {
+        None => rewriter.rewrite(sql).map(|r| r.sql().to_owned()),
+        Some(tenant) => rewriter.rewrite_with_literal(sql, &tenant),
+    }
+    .map_err(Error::refused)?;
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{output}")
