@@ -85,27 +85,142 @@ impl fmt::Display for TableName {
         write!(
             f,
             "{}.{}",
-            display_ident(&self.schema),
-            display_ident(&self.name)
+            quote_identifier(&self.schema),
+            quote_identifier(&self.name)
         )
     }
 }
 
-/// Quotes an identifier only when PostgreSQL would need it.
-fn display_ident(ident: &str) -> String {
+/// Quotes an identifier for SQL text when PostgreSQL needs it (upper case, symbols, a leading
+/// digit), doubling embedded quotes; plain lower-case identifiers stay as they are.
+///
+/// # Example
+/// ```
+/// use tenancy_core::catalog::quote_identifier;
+/// assert_eq!(quote_identifier("tenant_id"), "tenant_id");
+/// assert_eq!(quote_identifier("Org\"Id"), "\"Org\"\"Id\"");
+/// ```
+#[must_use]
+pub fn quote_identifier(ident: &str) -> String {
     let plain = ident
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && ident
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && RESERVED_KEYWORDS.binary_search(&ident).is_err();
     if plain {
         ident.to_owned()
     } else {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 }
+
+/// PostgreSQL's reserved and type/function-name keywords: as identifiers they must be quoted.
+const RESERVED_KEYWORDS: [&str; 101] = [
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
 
 /// Folds one identifier the way PostgreSQL does: unquoted to lower case, quoted kept as written.
 ///
@@ -427,6 +542,18 @@ mod tests {
             assert!(TableName::parse(bad).is_err(), "{bad:?} should be refused");
         }
         Ok(())
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert!(RESERVED_KEYWORDS.is_sorted());
+        assert_eq!(quote_identifier("tasks"), "tasks");
+        assert_eq!(quote_identifier("user"), "\"user\"");
+        assert_eq!(quote_identifier("1st"), "\"1st\"");
+        assert_eq!(
+            TableName::new("public", "order").to_string(),
+            "public.\"order\""
+        );
     }
 
     #[test]

@@ -1,16 +1,39 @@
-//! sqlx integration for `tenancy`: scoped pools, connections and transactions that rewrite every
-//! statement for the current tenant, row-level security as a second wall, schema-per-tenant mode,
-//! and Citus distribution helpers.
+//! sqlx integration for `tenancy`: a pool and transactions through which every statement is
+//! scoped to the current tenant, and row-level security as a second wall behind the rewriter.
 //!
-//! This crate is being built (see the project's issue tracker); today it re-exports the core types
-//! so that applications can depend on it already.
+//! - [`TenantPool`]: wraps a `PgPool`; `&TenantPool` is a sqlx `Executor`, so `query`,
+//!   `query_as`, `query_scalar`, the `query!` family and raw strings run rewritten, with the
+//!   tenant bound as their last parameter. No tenant in scope: nothing is sent.
+//! - [`TenantTransaction`]: a transaction fixed to one tenant; with row-level security it sets
+//!   `tenancy.tenant_id` transaction-locally.
+//! - [`rls`]: DDL for `ENABLE` + `FORCE ROW LEVEL SECURITY` and the isolation policy, and
+//!   [`rls::verify_rls`], which reports every tenant table the database does not wall off.
+//! - [`introspect`]: build a catalog from a live database.
 //!
-//! ```
-//! use tenancy_sqlx::core::Catalog;
-//! let catalog = Catalog::builder().tenant_table("tasks").build()?;
-//! assert_eq!(catalog.len(), 1);
-//! # Ok::<(), tenancy_sqlx::core::Error>(())
+//! ```no_run
+//! use tenancy_sqlx::{core::{context, Catalog, TenantId}, TenantPool};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/app").await?;
+//! let db = TenantPool::new(pool, Catalog::builder().tenant_table("tasks").build()?);
+//! let open: i64 = context::scope(TenantId::Int(7), async {
+//!     sqlx::query_scalar("SELECT count(*) FROM tasks WHERE NOT done").fetch_one(&db).await
+//! })
+//! .await?;
+//! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
 
+mod bind;
+mod error;
+pub mod introspect;
+mod pool;
+pub mod rls;
+mod scoped_query;
+mod transaction;
+
+pub use bind::TenantBind;
+pub use error::{Error, Result};
+pub use pool::TenantPool;
 pub use tenancy_core as core;
+pub use transaction::{TENANT_SETTING, TenantTransaction};
