@@ -31,9 +31,73 @@ pub enum Error {
         found: usize,
     },
 
+    /// A schema name is not a safe tenant schema name.
+    #[error("invalid tenant schema name {name:?}: {reason}")]
+    InvalidSchemaName {
+        /// The rejected name.
+        name: String,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+
+    /// The tenant schema does not exist.
+    #[error(
+        "schema {0} does not exist: create it with SchemaTenancy::create_schema or `tenancy schemas create`"
+    )]
+    UnknownSchema(crate::schema_mode::SchemaName),
+
+    /// The schema exists already.
+    #[error("schema {0} exists already: pick another name or drop it first")]
+    SchemaExists(crate::schema_mode::SchemaName),
+
+    /// A migration failed in one tenant schema; that schema's failing migration was rolled back.
+    #[error(
+        "migrating schema {schema} failed: {source}; fix the migration and run again to resume"
+    )]
+    Migration {
+        /// The schema.
+        schema: crate::schema_mode::SchemaName,
+        /// What sqlx reported.
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
     /// The database or the driver failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+
+    /// A Citus operation ran on a database without the `citus` extension, with
+    /// `OnPlainPostgres::Error` chosen.
+    #[error(
+        "{operation} needs Citus, but this database has no `citus` extension: run \
+         CREATE EXTENSION citus (on a Citus coordinator), or choose OnPlainPostgres::Warn to skip \
+         Citus steps on plain PostgreSQL"
+    )]
+    CitusMissing {
+        /// The operation, e.g. `create_distributed_table(public.tasks)`.
+        operation: String,
+    },
+
+    /// The cluster's current state conflicts with the requested Citus operation.
+    #[error("cannot {operation}: {reason}")]
+    Citus {
+        /// The operation, e.g. `create_reference_table(public.plans)`.
+        operation: String,
+        /// What is in the way and what to run instead.
+        reason: String,
+    },
+
+    /// Distribution was refused because the readiness check found blockers.
+    #[error(
+        "the schema is not ready for Citus: {blockers} blocker(s) found; run `tenancy check` \
+         (or tenancy_sqlx::citus::check_readiness) and apply the suggested fixes:\n{report}"
+    )]
+    NotReady {
+        /// How many blockers.
+        blockers: usize,
+        /// The readiness report, rendered.
+        report: String,
+    },
 }
 
 impl Error {

@@ -9,6 +9,8 @@
 //! - [`rls`]: DDL for `ENABLE` + `FORCE ROW LEVEL SECURITY` and the isolation policy, and
 //!   [`rls::verify_rls`], which reports every tenant table the database does not wall off.
 //! - [`introspect`]: build a catalog from a live database.
+//! - [`schema_mode`]: schema-per-tenant (django-tenants style): `SET LOCAL search_path` per
+//!   transaction, create / clone / rename / drop tenant schemas, migrations across all of them.
 //!
 //! ```no_run
 //! use tenancy_sqlx::{core::{context, Catalog, TenantId}, TenantPool};
@@ -29,6 +31,7 @@ mod error;
 pub mod introspect;
 mod pool;
 pub mod rls;
+pub mod schema_mode;
 mod scoped_query;
 mod transaction;
 
