@@ -173,3 +173,42 @@ async fn a_transaction_keeps_its_tenant_and_rolls_back_on_drop() -> TestResult {
     db.cleanup().await?;
     Ok(())
 }
+
+/// The `query!` family is checked at compile time against the unscoped schema (offline data in
+/// `.sqlx/`) and runs scoped through `&TenantPool` like any other query.
+#[tokio::test]
+async fn query_macros_run_scoped() -> TestResult {
+    let db = database().await?;
+    let pool = TenantPool::new(db.pool().clone(), catalog());
+    for tenant in TENANTS {
+        let rows = context::scope(TenantId::Int(tenant), async {
+            sqlx::query!(
+                "SELECT id, title, tenant_id FROM tasks WHERE id <= $1 ORDER BY id",
+                2_i64
+            )
+            .fetch_all(&pool)
+            .await
+        })
+        .await?;
+        let seen: Vec<(i64, String, i64)> = rows
+            .into_iter()
+            .map(|r| (r.id, r.title, r.tenant_id))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (1, format!("task 1 of {tenant}"), tenant),
+                (2, format!("task 2 of {tenant}"), tenant)
+            ]
+        );
+        let open = context::scope(TenantId::Int(tenant), async {
+            sqlx::query_scalar!("SELECT count(*) AS \"open!\" FROM tasks WHERE NOT done")
+                .fetch_one(&pool)
+                .await
+        })
+        .await?;
+        assert_eq!(open, 7);
+    }
+    db.cleanup().await?;
+    Ok(())
+}
