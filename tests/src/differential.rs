@@ -103,7 +103,11 @@ impl Fixture {
         Ok(())
     }
 
-    fn isolated_for(&self, tenant: i64) -> Result<&TestDatabase, String> {
+    /// The isolated database of `tenant`.
+    ///
+    /// # Errors
+    /// When `tenant` is not one of [`TENANTS`].
+    pub fn isolated_for(&self, tenant: i64) -> Result<&TestDatabase, String> {
         self.isolated
             .iter()
             .find(|(t, _)| *t == tenant)

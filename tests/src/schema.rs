@@ -128,7 +128,6 @@ CREATE TABLE app."Events" (
 }
 
 /// The seed for the shared database (all tenants) or an isolated one (one tenant).
-#[must_use]
 pub fn seed(isolated_for: Option<i64>) -> Seed {
     let seed = Seed::new(ddl(isolated_for));
     match isolated_for {

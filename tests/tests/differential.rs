@@ -13,7 +13,7 @@ async fn differential(mode: Mode) -> Result<(), BoxError> {
                 Ok(Verdict::Same) => same += 1,
                 Ok(Verdict::Refused) => refused += 1,
                 Err(reason) => {
-                    failures.push(format!("[tenant {tenant}] {}\n    {reason}", case.sql))
+                    failures.push(format!("[tenant {tenant}] {}\n    {reason}", case.sql));
                 }
             }
         }

@@ -137,7 +137,10 @@ async fn sweep_drops_only_stale_test_databases() -> TestResult {
 
     let dropped = tenancy_testing::sweep_stale_databases(&url, Duration::from_secs(3600)).await?;
     // Another test's first `create` sweeps too and may have dropped it first.
-    assert!(dropped.iter().all(|name| name.starts_with("tenancy_test_")), "{dropped:?}");
+    assert!(
+        dropped.iter().all(|name| name.starts_with("tenancy_test_")),
+        "{dropped:?}"
+    );
     assert!(!exists(&mut server, &stale).await?);
     assert!(
         exists(&mut server, fresh.name()).await?,
