@@ -1,13 +1,21 @@
-//! tower and axum integration for `tenancy`: a layer that resolves the tenant of every request
-//! (subdomain, header, path prefix, JWT claim) and runs the handler inside that tenant's scope.
-//!
-//! This crate is being built (see the project's issue tracker); today it re-exports the core types
-//! so that applications can depend on it already.
-//!
-//! ```
-//! use tenancy_axum::core::TenantId;
-//! assert_eq!(TenantId::from(7_i64).to_string(), "7");
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod extract;
+mod future;
+mod layer;
+pub mod lookup;
+pub mod rate_limit;
+pub mod rejection;
+pub mod resolver;
+mod service;
+
+pub use extract::{OptionalTenant, Tenant};
+pub use future::ResponseFuture;
+pub use layer::TenantLayer;
+pub use rate_limit::{Quota, TenantRateLimitLayer};
+pub use rejection::Rejection;
+pub use service::TenantService;
+
+/// The core crate, re-exported so applications can name `TenantId` and `scope` through this one.
 pub use tenancy_core as core;
