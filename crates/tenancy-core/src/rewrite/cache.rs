@@ -16,7 +16,7 @@ use super::Rewritten;
 ///
 /// # Example
 /// ```
-/// use tenancy_core::RewriteCache;
+/// use tenancy_core::rewrite::RewriteCache;
 /// let cache = RewriteCache::new(1_000);
 /// assert!(cache.is_empty());
 /// ```

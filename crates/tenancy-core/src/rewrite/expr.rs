@@ -36,10 +36,10 @@ impl VisitorMut for Subqueries<'_, '_> {
     type Break = Error;
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
-        if self.depth == 0 {
-            if let Err(error) = self.scope.query(query) {
-                return ControlFlow::Break(error);
-            }
+        if self.depth == 0
+            && let Err(error) = self.scope.query(query)
+        {
+            return ControlFlow::Break(error);
         }
         self.depth += 1;
         ControlFlow::Continue(())

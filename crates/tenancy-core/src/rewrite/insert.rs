@@ -45,7 +45,7 @@ impl Scope<'_> {
         }
         self.count_target();
         self.fill_tenant(insert, &table, &column)?;
-        self.on_conflict(insert.on.as_mut(), qualifier, &table, &column)
+        self.on_conflict(&mut insert.on, qualifier, &table, &column)
     }
 
     fn fill_tenant(
@@ -192,7 +192,7 @@ impl Scope<'_> {
 
     fn on_conflict(
         &mut self,
-        on: Option<&mut OnInsert>,
+        on: &mut Option<OnInsert>,
         qualifier: Ident,
         table: &TableName,
         column: &str,

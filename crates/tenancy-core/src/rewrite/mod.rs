@@ -147,7 +147,7 @@ impl Rewriter {
     /// # Example
     /// ```
     /// use std::sync::Arc;
-    /// use tenancy_core::{Catalog, RewriteCache, Rewriter};
+    /// use tenancy_core::{Catalog, Rewriter, rewrite::RewriteCache};
     ///
     /// let cache = Arc::new(RewriteCache::new(1_000));
     /// let old = Rewriter::with_cache(Catalog::builder().reference_table("tasks").build()?, cache.clone());

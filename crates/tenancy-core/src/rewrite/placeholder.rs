@@ -20,10 +20,10 @@ impl Visitor for Highest {
     type Break = ();
 
     fn pre_visit_value(&mut self, value: &ValueWithSpan) -> ControlFlow<()> {
-        if let Value::Placeholder(text) = &value.value {
-            if let Some(n) = text.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) {
-                self.0 = self.0.max(n);
-            }
+        if let Value::Placeholder(text) = &value.value
+            && let Some(n) = text.strip_prefix('$').and_then(|d| d.parse::<usize>().ok())
+        {
+            self.0 = self.0.max(n);
         }
         ControlFlow::Continue(())
     }

@@ -32,9 +32,14 @@ pub(super) fn column_ident(column: &str) -> Ident {
         && column
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let keyword = ALL_KEYWORDS
-        .binary_search(&column.to_ascii_uppercase().as_str())
-        .is_ok();
+    // ALL_KEYWORDS is sorted upper case; compare without allocating an upper-case copy.
+    let keyword = plain
+        && ALL_KEYWORDS
+            .binary_search_by(|k| {
+                k.bytes()
+                    .cmp(column.bytes().map(|b| b.to_ascii_uppercase()))
+            })
+            .is_ok();
     if plain && !keyword {
         Ident::new(column)
     } else {

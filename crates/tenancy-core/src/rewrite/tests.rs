@@ -1,3 +1,5 @@
+//! Unit tests, one group per rule of `docs/rewriter.md`.
+
 use super::*;
 
 fn catalog() -> Catalog {
@@ -8,21 +10,461 @@ fn catalog() -> Catalog {
         .tenant_table_by("comments", "org_id")
         .tenant_table("app.events")
         .tenant_table("\"Mixed\"")
+        .tenant_table_by("orders", "user")
         .reference_table("plans")
         .build()
         .expect("test catalog is valid")
 }
 
+fn rewrite(sql: &str) -> Result<String, Error> {
+    Rewriter::new(catalog())
+        .rewrite(sql)
+        .map(|r| r.sql().to_owned())
+}
+
+fn assert_rewrites(sql: &str, expected: &str) {
+    match rewrite(sql) {
+        Ok(out) => assert_eq!(out, expected, "input: {sql}"),
+        Err(error) => panic!("{sql} was refused: {error}"),
+    }
+}
+
+fn refusal(sql: &str) -> String {
+    match rewrite(sql) {
+        Ok(out) => panic!("{sql} was not refused, it became: {out}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+// Rule 1: every reference at every level, original WHERE parenthesised.
+
 #[test]
-fn scratch_print() {
-    let r = Rewriter::new(catalog());
-    for sql in std::env::var("SQLS").unwrap_or_default().split(" ;; ") {
-        if sql.trim().is_empty() {
-            continue;
-        }
-        match r.rewrite(sql) {
-            Ok(x) => println!("IN : {sql}\nOUT: {}  [{:?}]\n", x.sql(), x.tenant_param()),
-            Err(e) => println!("IN : {sql}\nERR: {e}\n"),
+fn where_is_parenthesised_and_alias_is_used() {
+    assert_rewrites(
+        "SELECT * FROM tasks t WHERE t.a OR t.b",
+        "SELECT * FROM tasks t WHERE (t.a OR t.b) AND t.tenant_id = $1",
+    );
+}
+
+#[test]
+fn subqueries_in_every_clause_are_scoped() {
+    assert_rewrites(
+        "SELECT (SELECT count(*) FROM comments c WHERE c.task_id = t.id), \
+         ARRAY(SELECT id FROM projects) FROM tasks t \
+         WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = t.pid) \
+         GROUP BY t.id HAVING t.id > ANY (SELECT id FROM tasks) \
+         ORDER BY (SELECT max(id) FROM projects)",
+        "SELECT (SELECT count(*) FROM comments c WHERE (c.task_id = t.id) AND c.org_id = $1), \
+         ARRAY(SELECT id FROM projects WHERE projects.tenant_id = $1) FROM tasks t \
+         WHERE (EXISTS (SELECT 1 FROM projects p WHERE (p.id = t.pid) AND p.tenant_id = $1)) \
+         AND t.tenant_id = $1 \
+         GROUP BY t.id HAVING t.id > ANY(SELECT id FROM tasks WHERE tasks.tenant_id = $1) \
+         ORDER BY (SELECT max(id) FROM projects WHERE projects.tenant_id = $1)",
+    );
+}
+
+#[test]
+fn every_set_operation_branch_is_scoped() {
+    assert_rewrites(
+        "SELECT id FROM tasks UNION SELECT id FROM projects EXCEPT SELECT id FROM plans",
+        "SELECT id FROM tasks WHERE tasks.tenant_id = $1 UNION SELECT id FROM projects \
+         WHERE projects.tenant_id = $1 EXCEPT SELECT id FROM plans",
+    );
+}
+
+#[test]
+fn table_command_becomes_a_scoped_select() {
+    assert_rewrites(
+        "TABLE tasks",
+        "SELECT * FROM tasks WHERE tasks.tenant_id = $1",
+    );
+    assert_rewrites(
+        "SELECT id FROM plans UNION (TABLE projects)",
+        "SELECT id FROM plans UNION (SELECT * FROM projects WHERE projects.tenant_id = $1)",
+    );
+}
+
+#[test]
+fn schema_qualified_tables_are_qualified_by_their_bare_name() {
+    assert_rewrites(
+        "SELECT * FROM app.events",
+        "SELECT * FROM app.events WHERE events.tenant_id = $1",
+    );
+    assert_rewrites(
+        "SELECT * FROM \"Mixed\"",
+        "SELECT * FROM \"Mixed\" WHERE \"Mixed\".tenant_id = $1",
+    );
+}
+
+#[test]
+fn tenant_columns_that_need_quoting_are_quoted() {
+    assert_rewrites(
+        "SELECT * FROM orders",
+        "SELECT * FROM orders WHERE orders.\"user\" = $1",
+    );
+}
+
+#[test]
+fn lateral_and_derived_tables_are_scoped_inside() {
+    assert_rewrites(
+        "SELECT * FROM projects p, LATERAL (SELECT * FROM tasks t WHERE t.pid = p.id) x",
+        "SELECT * FROM projects p, LATERAL (SELECT * FROM tasks t WHERE (t.pid = p.id) \
+         AND t.tenant_id = $1) x WHERE p.tenant_id = $1",
+    );
+}
+
+// Rule 2: outer joins.
+
+#[test]
+fn left_join_scopes_the_nullable_side_in_on() {
+    assert_rewrites(
+        "SELECT * FROM tasks t LEFT JOIN comments c ON c.tid = t.id",
+        "SELECT * FROM tasks t LEFT JOIN comments c ON (c.tid = t.id) AND c.org_id = $1 \
+         WHERE t.tenant_id = $1",
+    );
+}
+
+#[test]
+fn right_join_scopes_everything_on_its_left_in_on() {
+    assert_rewrites(
+        "SELECT * FROM tasks t JOIN projects p ON p.id = t.pid RIGHT JOIN comments c ON c.tid = t.id",
+        "SELECT * FROM tasks t JOIN projects p ON p.id = t.pid RIGHT JOIN comments c \
+         ON (c.tid = t.id) AND t.tenant_id = $1 AND p.tenant_id = $1 WHERE c.org_id = $1",
+    );
+}
+
+#[test]
+fn full_join_uses_filtered_derived_tables() {
+    assert_rewrites(
+        "SELECT * FROM tasks t FULL JOIN projects p ON p.id = t.pid",
+        "SELECT * FROM (SELECT * FROM tasks WHERE tasks.tenant_id = $1) t FULL JOIN \
+         (SELECT * FROM projects WHERE projects.tenant_id = $1) p ON p.id = t.pid",
+    );
+}
+
+#[test]
+fn outer_join_with_using_wraps_the_nullable_side() {
+    assert_rewrites(
+        "SELECT * FROM tasks LEFT JOIN projects USING (id)",
+        "SELECT * FROM tasks LEFT JOIN (SELECT * FROM projects WHERE projects.tenant_id = $1) \
+         AS projects USING(id) WHERE tasks.tenant_id = $1",
+    );
+}
+
+#[test]
+fn column_alias_lists_wrap_the_table_before_renaming() {
+    assert_rewrites(
+        "SELECT a FROM tasks AS t (a, b)",
+        "SELECT a FROM (SELECT * FROM tasks WHERE tasks.tenant_id = $1) AS t (a, b)",
+    );
+}
+
+// Rule 3: CTE scope.
+
+#[test]
+fn cte_names_shadow_tables_only_inside_their_scope() {
+    assert_rewrites(
+        "WITH tasks AS (SELECT * FROM tasks) SELECT * FROM tasks",
+        "WITH tasks AS (SELECT * FROM tasks WHERE tasks.tenant_id = $1) SELECT * FROM tasks",
+    );
+    assert_rewrites(
+        "WITH x AS (SELECT 1) SELECT * FROM (SELECT * FROM x) y, tasks",
+        "WITH x AS (SELECT 1) SELECT * FROM (SELECT * FROM x) y, tasks \
+         WHERE tasks.tenant_id = $1",
+    );
+}
+
+#[test]
+fn recursive_cte_sees_itself() {
+    assert_rewrites(
+        "WITH RECURSIVE tasks AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM tasks) SELECT * FROM tasks",
+        "WITH RECURSIVE tasks AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM tasks) SELECT * FROM tasks",
+    );
+}
+
+#[test]
+fn table_functions_are_not_tables() {
+    assert_rewrites(
+        "SELECT * FROM generate_series(1, 3) g, unnest(ARRAY[1]) u",
+        "SELECT * FROM generate_series(1, 3) g, unnest(ARRAY[1]) u",
+    );
+}
+
+// Rule 4: writes.
+
+#[test]
+fn insert_fills_the_tenant_into_every_row() {
+    assert_rewrites(
+        "INSERT INTO tasks (title) VALUES ('a'), ('b')",
+        "INSERT INTO tasks (title, tenant_id) VALUES ('a', $1), ('b', $1)",
+    );
+    assert_rewrites(
+        "INSERT INTO tasks DEFAULT VALUES",
+        "INSERT INTO tasks (tenant_id) VALUES ($1)",
+    );
+}
+
+#[test]
+fn insert_select_appends_the_tenant_to_the_projection() {
+    assert_rewrites(
+        "INSERT INTO tasks (title) SELECT name FROM projects",
+        "INSERT INTO tasks (title, tenant_id) SELECT name, $1 FROM projects \
+         WHERE projects.tenant_id = $1",
+    );
+    assert_rewrites(
+        "INSERT INTO tasks (title) SELECT name FROM plans UNION SELECT 'x'",
+        "INSERT INTO tasks (title, tenant_id) SELECT s.*, $1 FROM \
+         (SELECT name FROM plans UNION SELECT 'x') AS s",
+    );
+}
+
+#[test]
+fn explicit_tenant_literals_are_checked_against_the_tenant() -> Result<(), Error> {
+    let rewriter = Rewriter::new(catalog());
+    let insert = rewriter.rewrite("INSERT INTO tasks (title, tenant_id) VALUES ('a', 7)")?;
+    assert_eq!(
+        insert.tenant_param(),
+        None,
+        "no $N in the text, nothing to bind"
+    );
+    insert.check_tenant(&TenantId::Int(7))?;
+    assert!(matches!(
+        insert.check_tenant(&TenantId::Int(8)),
+        Err(Error::TenantMismatch { .. })
+    ));
+    let literal = rewriter.rewrite_with_literal(
+        "INSERT INTO tasks (title, tenant_id) VALUES ('a', 7)",
+        &TenantId::Int(8),
+    );
+    assert!(matches!(literal, Err(Error::TenantMismatch { .. })));
+    let text = rewriter.rewrite("UPDATE accounts SET id = 'acme', name = 'n'")?;
+    text.check_tenant(&TenantId::from("acme"))?;
+    assert!(text.check_tenant(&TenantId::from("other")).is_err());
+    Ok(())
+}
+
+#[test]
+fn explicit_tenant_parameters_are_guarded_at_run_time() {
+    let out = rewrite("INSERT INTO tasks (title, tenant_id) VALUES ($1, $2)").expect("guarded");
+    assert!(out.contains("CASE WHEN ($2) = $3 THEN ($2)"), "{out}");
+    assert!(out.contains("'tenant mismatch: '"), "{out}");
+}
+
+#[test]
+fn default_as_the_tenant_value_becomes_the_tenant() {
+    assert_rewrites(
+        "INSERT INTO tasks (tenant_id, title) VALUES (DEFAULT, 'a')",
+        "INSERT INTO tasks (tenant_id, title) VALUES ($1, 'a')",
+    );
+}
+
+#[test]
+fn on_conflict_do_update_only_updates_the_tenants_row() {
+    assert_rewrites(
+        "INSERT INTO tasks AS t (id, title) VALUES (1, 'a') \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE t.done",
+        "INSERT INTO tasks AS t (id, title, tenant_id) VALUES (1, 'a', $1) \
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title WHERE (t.done) AND t.tenant_id = $1",
+    );
+    assert!(
+        refusal("INSERT INTO tasks (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET tenant_id = 2")
+            .contains("may not SET the tenant column")
+    );
+}
+
+#[test]
+fn update_may_keep_but_never_change_the_tenant() {
+    assert_rewrites(
+        "UPDATE tasks SET tenant_id = tenant_id, title = 'x'",
+        "UPDATE tasks SET tenant_id = tenant_id, title = 'x' WHERE tasks.tenant_id = $1",
+    );
+    assert!(refusal("UPDATE tasks SET tenant_id = $1").contains("sets the tenant column"));
+    assert!(refusal("UPDATE tasks SET (tenant_id, a) = (1, 2)").contains("sets the tenant column"));
+}
+
+#[test]
+fn update_from_and_delete_using_scope_every_table() {
+    assert_rewrites(
+        "UPDATE tasks t SET title = p.name FROM projects p WHERE p.id = t.pid",
+        "UPDATE tasks t SET title = p.name FROM projects p WHERE (p.id = t.pid) \
+         AND t.tenant_id = $1 AND p.tenant_id = $1",
+    );
+    assert_rewrites(
+        "DELETE FROM tasks USING projects p WHERE p.id = tasks.pid RETURNING tasks.id",
+        "DELETE FROM tasks USING projects p WHERE (p.id = tasks.pid) AND tasks.tenant_id = $1 \
+         AND p.tenant_id = $1 RETURNING tasks.id",
+    );
+}
+
+#[test]
+fn merge_scopes_target_in_on_and_source_as_derived_table() {
+    assert_rewrites(
+        "MERGE INTO tasks t USING projects p ON t.pid = p.id \
+         WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT (title) VALUES (p.name)",
+        "MERGE INTO tasks t USING (SELECT * FROM projects WHERE projects.tenant_id = $1) p \
+         ON (t.pid = p.id) AND t.tenant_id = $1 WHEN MATCHED THEN DELETE \
+         WHEN NOT MATCHED THEN INSERT (title, tenant_id) VALUES (p.name, $1)",
+    );
+}
+
+// Rule 5: refusals and pass-through.
+
+#[test]
+fn statements_without_tenant_tables_pass_unchanged() -> Result<(), Error> {
+    let rewriter = Rewriter::new(catalog());
+    for sql in [
+        "SELECT 1",
+        "select now()  ;",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT a",
+        "SHOW work_mem",
+        "SET statement_timeout = 5",
+        "SELECT * FROM plans p JOIN pg_catalog.pg_class c ON true",
+    ] {
+        let out = rewriter.rewrite(sql)?;
+        assert_eq!(out.sql(), sql);
+        assert_eq!(out.tenant_param(), None);
+    }
+    Ok(())
+}
+
+#[test]
+fn unknown_tables_are_refused() {
+    assert!(matches!(
+        rewrite("SELECT * FROM tasks JOIN secrets ON true"),
+        Err(Error::UnknownTable { .. })
+    ));
+}
+
+#[test]
+fn explain_rewrites_the_inner_statement() {
+    assert_rewrites(
+        "EXPLAIN ANALYZE SELECT * FROM tasks",
+        "EXPLAIN ANALYZE SELECT * FROM tasks WHERE tasks.tenant_id = $1",
+    );
+}
+
+#[test]
+fn every_error_message_is_one_line() {
+    for sql in [
+        "SELEC 1",
+        "TRUNCATE tasks",
+        "SELECT 1; SELECT 2",
+        "",
+        "DO $$ begin end $$",
+    ] {
+        if let Err(error) = rewrite(sql) {
+            assert!(!error.to_string().contains('\n'), "{sql}: {error}");
+        } else {
+            panic!("{sql} should fail");
         }
     }
+}
+
+// Fail-closed net.
+
+#[test]
+fn verification_refuses_a_tenant_table_the_walker_does_not_scope() {
+    // The walker deliberately leaves JSON_TABLE alone; the net must notice the table inside.
+    let message = refusal(
+        "SELECT * FROM JSON_TABLE((SELECT doc FROM tasks LIMIT 1), '$' COLUMNS (a int PATH '$.a')) AS j",
+    );
+    assert!(
+        message.contains("cannot prove public.tasks is scoped: JSON_TABLE"),
+        "{message}"
+    );
+}
+
+#[test]
+fn verification_counts_against_the_walker() -> Result<(), Error> {
+    let statement = statement_for_test("SELECT * FROM tasks JOIN projects ON true")?;
+    let cat = catalog();
+    assert!(verify::verify(&cat, &statement, 2).is_ok());
+    assert!(matches!(
+        verify::verify(&cat, &statement, 1),
+        Err(Error::Refused { .. })
+    ));
+    Ok(())
+}
+
+fn statement_for_test(sql: &str) -> Result<sqlparser::ast::Statement, Error> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| Error::Parse(e.to_string()))?
+        .pop()
+        .ok_or_else(|| Error::Parse("no statement".into()))
+}
+
+// Rule 6: placeholders.
+
+#[test]
+fn tenant_placeholder_follows_the_highest_existing_one() -> Result<(), Error> {
+    let rewriter = Rewriter::new(catalog());
+    let out = rewriter.rewrite("SELECT * FROM tasks WHERE a = $3 AND b = '$9' AND c = $1")?;
+    assert_eq!(out.tenant_param(), Some(4));
+    assert!(
+        out.sql().ends_with("AND tasks.tenant_id = $4"),
+        "{}",
+        out.sql()
+    );
+    Ok(())
+}
+
+#[test]
+fn literal_mode_builds_quoted_literals() -> Result<(), Error> {
+    let rewriter = Rewriter::new(catalog());
+    let tenant = TenantId::from("o'hara");
+    assert_eq!(
+        rewriter.rewrite_with_literal("SELECT * FROM tasks", &tenant)?,
+        "SELECT * FROM tasks WHERE tasks.tenant_id = 'o''hara'"
+    );
+    let uuid = TenantId::Uuid(uuid::Uuid::nil());
+    assert_eq!(
+        rewriter.rewrite_with_literal("SELECT * FROM tasks", &uuid)?,
+        "SELECT * FROM tasks WHERE tasks.tenant_id = '00000000-0000-0000-0000-000000000000'"
+    );
+    Ok(())
+}
+
+// Rule 7: cache.
+
+#[test]
+fn cache_hits_return_the_same_arc() -> Result<(), Error> {
+    let rewriter = Rewriter::new(catalog());
+    let first = rewriter.rewrite("SELECT * FROM tasks")?;
+    let second = rewriter.rewrite("SELECT * FROM tasks")?;
+    assert!(Arc::ptr_eq(&first, &second));
+    let other = rewriter.rewrite("SELECT * FROM tasks ")?;
+    assert!(!Arc::ptr_eq(&first, &other), "keys are the exact text");
+    Ok(())
+}
+
+#[test]
+fn a_new_catalog_never_reuses_old_rewrites() -> Result<(), Error> {
+    let cache = Arc::new(RewriteCache::new(16));
+    let before = Rewriter::with_cache(
+        Catalog::builder().tenant_table("tasks").build()?,
+        Arc::clone(&cache),
+    );
+    let after = Rewriter::with_cache(
+        Catalog::builder()
+            .tenant_table_by("tasks", "org_id")
+            .build()?,
+        Arc::clone(&cache),
+    );
+    let old = before.rewrite("SELECT * FROM tasks")?;
+    let new = after.rewrite("SELECT * FROM tasks")?;
+    assert_eq!(old.sql(), "SELECT * FROM tasks WHERE tasks.tenant_id = $1");
+    assert_eq!(new.sql(), "SELECT * FROM tasks WHERE tasks.org_id = $1");
+    assert_eq!(cache.len(), 2);
+    Ok(())
+}
+
+#[test]
+fn refusals_are_not_cached() {
+    let rewriter = Rewriter::new(catalog());
+    assert!(rewriter.rewrite("TRUNCATE tasks").is_err());
+    assert!(rewriter.cache.is_empty());
 }

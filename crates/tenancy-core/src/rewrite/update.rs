@@ -88,14 +88,12 @@ impl Scope<'_> {
             if single && is_same_column(&assignment.value, target) {
                 continue;
             }
-            if single {
-                if let Some(value) = literal_text(&assignment.value) {
-                    self.literals.push(TenantLiteral {
-                        table: target.table.clone(),
-                        value,
-                    });
-                    continue;
-                }
+            if single && let Some(value) = literal_text(&assignment.value) {
+                self.literals.push(TenantLiteral {
+                    table: target.table.clone(),
+                    value,
+                });
+                continue;
             }
             return Err(refused(
                 kind,

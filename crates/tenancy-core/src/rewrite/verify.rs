@@ -87,7 +87,7 @@ impl Verifier<'_> {
         let folded = fold(ident);
         self.frames
             .iter()
-            .any(|f| f.active && f.names.iter().any(|n| *n == folded))
+            .any(|f| f.active && f.names.contains(&folded))
     }
 
     /// Counts one reference to a real table; `construct` names an unusual position.
