@@ -5,7 +5,6 @@ use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, Expr, Ident, UnaryOperator, Value,
 };
-use sqlparser::keywords::ALL_KEYWORDS;
 
 use super::TenantValue;
 use crate::tenant::TenantId;
@@ -23,6 +22,111 @@ impl TenantValue<'_> {
     }
 }
 
+/// PostgreSQL's reserved key words (sorted), which cannot be column names unquoted.
+const POSTGRES_RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
 /// An identifier for a folded column name, quoted when PostgreSQL would otherwise misread it.
 pub(super) fn column_ident(column: &str) -> Ident {
     let plain = column
@@ -32,14 +136,7 @@ pub(super) fn column_ident(column: &str) -> Ident {
         && column
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    // ALL_KEYWORDS is sorted upper case; compare without allocating an upper-case copy.
-    let keyword = plain
-        && ALL_KEYWORDS
-            .binary_search_by(|k| {
-                k.bytes()
-                    .cmp(column.bytes().map(|b| b.to_ascii_uppercase()))
-            })
-            .is_ok();
+    let keyword = plain && POSTGRES_RESERVED.binary_search(&column).is_ok();
     if plain && !keyword {
         Ident::new(column)
     } else {
@@ -174,5 +271,24 @@ fn case(arms: Vec<(Expr, Expr)>, otherwise: Expr) -> Expr {
             .map(|(condition, result)| CaseWhen { condition, result })
             .collect(),
         else_result: Some(Box::new(otherwise)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_words_are_sorted_for_binary_search() {
+        assert!(POSTGRES_RESERVED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn only_identifiers_that_need_it_are_quoted() {
+        assert_eq!(column_ident("tenant_id").to_string(), "tenant_id");
+        assert_eq!(column_ident("id").to_string(), "id");
+        assert_eq!(column_ident("user").to_string(), "\"user\"");
+        assert_eq!(column_ident("Org").to_string(), "\"Org\"");
+        assert_eq!(column_ident("a b").to_string(), "\"a b\"");
     }
 }
