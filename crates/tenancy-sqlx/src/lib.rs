@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 mod bind;
+pub mod citus;
 mod error;
 pub mod introspect;
 mod pool;

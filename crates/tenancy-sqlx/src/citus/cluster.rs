@@ -198,7 +198,7 @@ impl Citus {
         }
         let sql = ddl::create_distributed_table(table, column, colocate_with);
         match metadata::distribution(&self.pool, table).await? {
-            Distribution::Local => self.run(sql).await,
+            Distribution::Local | Distribution::CitusLocal => self.run(sql).await,
             Distribution::Hash {
                 column: current,
                 colocation_id,
@@ -214,9 +214,8 @@ impl Citus {
                 } else {
                     let fix = ddl::alter_distributed_table(
                         table,
-                        &Alteration::default().colocate_with(
-                            colocate_with.cloned().unwrap_or_else(|| table.clone()),
-                        ),
+                        &Alteration::default()
+                            .colocate_with(colocate_with.cloned().unwrap_or_else(|| table.clone())),
                     );
                     Err(Error::Citus {
                         operation,
@@ -258,7 +257,9 @@ impl Citus {
             return Ok(Outcome::SkippedPlainPostgres);
         }
         match metadata::distribution(&self.pool, table).await? {
-            Distribution::Local => self.run(ddl::create_reference_table(table)).await,
+            Distribution::Local | Distribution::CitusLocal => {
+                self.run(ddl::create_reference_table(table)).await
+            }
             Distribution::Reference => Ok(Outcome::AlreadyDone {
                 detail: format!("{table} is a reference table"),
             }),
@@ -345,7 +346,9 @@ impl Citus {
             .as_ref()
             .is_some_and(|c| *c != column)
         {
-            needed.distribution_column.clone_from(&change.distribution_column);
+            needed
+                .distribution_column
+                .clone_from(&change.distribution_column);
         }
         if let Some(count) = change.shard_count
             && metadata::shard_count(&self.pool, table).await? != i64::from(count)

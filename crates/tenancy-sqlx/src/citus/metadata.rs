@@ -18,6 +18,9 @@ pub(crate) enum Distribution {
     Hash { column: String, colocation_id: i32 },
     /// A reference table (replicated to every node).
     Reference,
+    /// A local table Citus added to its metadata (it has a foreign key to a reference table);
+    /// `create_distributed_table` and `create_reference_table` take it as it is.
+    CitusLocal,
     /// Anything else: a Citus-managed local table, a single-shard or append/range table.
     Other { method: String },
 }
@@ -28,6 +31,7 @@ impl fmt::Display for Distribution {
             Self::Local => f.write_str("a local table"),
             Self::Hash { column, .. } => write!(f, "distributed by {column}"),
             Self::Reference => f.write_str("a reference table"),
+            Self::CitusLocal => f.write_str("a Citus-managed local table"),
             Self::Other { method } => write!(f, "a Citus table of kind {method}"),
         }
     }
@@ -66,6 +70,10 @@ pub(crate) async fn distribution(pool: &PgPool, table: &TableName) -> Result<Dis
         // Citus-managed local tables and single-shard tables share 'n' but replicate as 's'.
         Some((method, repmodel, _, _)) if method == "n" && repmodel == "t" => {
             Distribution::Reference
+        }
+        // Single-shard tables also use 'n'/'s' but belong to a colocation group.
+        Some((method, repmodel, _, 0)) if method == "n" && repmodel == "s" => {
+            Distribution::CitusLocal
         }
         Some((method, repmodel, _, _)) => Distribution::Other {
             method: format!("{method}/{repmodel}"),
