@@ -528,12 +528,13 @@ fn add_with_tenant(key: &ForeignKey, child_column: &str, parent_column: &str) ->
         quote_identifier(&key.name),
         key.parent
     );
+    // Once the tenant column is part of the key, Citus accepts only these actions (anything
+    // else would null, default or cascade-update the distribution column): the rest become
+    // NO ACTION.
     for (clause, action) in [("ON DELETE", &key.on_delete), ("ON UPDATE", &key.on_update)] {
-        let action = match action.as_str() {
-            "r" => "RESTRICT",
-            "c" => "CASCADE",
-            "n" => "SET NULL",
-            "d" => "SET DEFAULT",
+        let action = match (clause, action.as_str()) {
+            (_, "r") => "RESTRICT",
+            ("ON DELETE", "c") => "CASCADE",
             _ => continue,
         };
         sql.push_str(&format!(" {clause} {action}"));
