@@ -58,6 +58,91 @@ pub(crate) enum Command {
     /// `.sqlx/query-*.json` files contribute their `query`.
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
+
+    /// Manage schema-per-tenant databases: create, clone, rename, drop, list, migrate.
+    #[command(after_help = SCHEMAS_EXIT_CODES)]
+    Schemas(SchemasArgs),
+}
+
+const SCHEMAS_EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  the database refused an operation, or a schema failed to migrate (the others still ran)
+  2  usage error, invalid schema name, unreadable migrations or no database connection
+
+Examples:
+  tenancy schemas create tenant_acme --template tenant_template
+  tenancy schemas migrate --source migrations --concurrency 8
+  tenancy schemas drop tenant_acme --yes";
+
+/// Arguments of `tenancy schemas`.
+#[derive(Debug, Args)]
+pub(crate) struct SchemasArgs {
+    /// The database holding the tenant schemas.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) database_url: String,
+
+    /// The prefix that marks tenant schemas (used by `list` and by `migrate` without names).
+    #[arg(long, default_value = "tenant_", value_name = "PREFIX")]
+    pub(crate) prefix: String,
+
+    #[command(subcommand)]
+    pub(crate) command: SchemasCommand,
+}
+
+/// What to do with tenant schemas.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SchemasCommand {
+    /// Create empty tenant schemas, or copies of a template schema's structure.
+    Create {
+        /// Schema names (lower-case letters, digits and `_`).
+        #[arg(required = true, value_name = "SCHEMA")]
+        schemas: Vec<String>,
+        /// Copy the structure of this schema instead of creating empty ones.
+        #[arg(long, value_name = "SCHEMA")]
+        template: Option<String>,
+    },
+    /// Copy a schema's structure (tables, sequences, keys, views, functions, triggers).
+    Clone {
+        /// The schema to copy.
+        from: String,
+        /// The new schema.
+        to: String,
+        /// Copy the rows too.
+        #[arg(long)]
+        data: bool,
+    },
+    /// Rename a tenant schema.
+    Rename {
+        /// The current name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Drop tenant schemas and everything in them.
+    Drop {
+        /// Schema names.
+        #[arg(required = true, value_name = "SCHEMA")]
+        schemas: Vec<String>,
+        /// Confirm that the schemas' data is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List the tenant schemas (names starting with the prefix).
+    List,
+    /// Apply a sqlx migration directory to every tenant schema (or the named ones) in parallel;
+    /// failures are reported per schema and a second run resumes.
+    Migrate {
+        /// The migration directory (sqlx format: `<version>_<name>.sql`).
+        #[arg(long, value_name = "DIR")]
+        source: PathBuf,
+        /// How many schemas to migrate at once.
+        #[arg(long, default_value_t = 8, value_name = "N")]
+        concurrency: usize,
+        /// Only these schemas.
+        #[arg(value_name = "SCHEMA")]
+        schemas: Vec<String>,
+    },
 }
 
 /// Arguments of `tenancy rewrite`.

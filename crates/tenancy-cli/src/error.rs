@@ -31,6 +31,10 @@ pub(crate) enum Error {
         source: Box<tenancy_core::Error>,
     },
 
+    /// The database refused or failed an operation (exit 1).
+    #[error("{0}")]
+    Database(Box<tenancy_sqlx::Error>),
+
     /// The input is unusable for another reason (exit 2).
     #[error("{0}")]
     Input(String),
@@ -45,7 +49,7 @@ impl Error {
     /// The exit code documented for this error.
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Refused(_) => ExitCode::from(1),
+            Self::Refused(_) | Self::Database(_) => ExitCode::from(1),
             Self::Read { .. } | Self::Write(_) | Self::Catalog { .. } | Self::Input(_) => {
                 ExitCode::from(2)
             }
@@ -55,6 +59,12 @@ impl Error {
     /// The message on one line, as the CLI contract requires.
     pub(crate) fn one_line(&self) -> String {
         one_line(&self.to_string())
+    }
+}
+
+impl From<tenancy_sqlx::Error> for Error {
+    fn from(error: tenancy_sqlx::Error) -> Self {
+        Self::Database(Box::new(error))
     }
 }
 

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Rewrite(args) => commands::rewrite::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Schemas(args) => commands::schemas::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -104,6 +104,15 @@ pub enum RlsProblem {
         /// The policy's name.
         policy: String,
     },
+    /// The connected role owns the table: `FORCE` subjects it to the policies, but an owner can
+    /// turn them off again (`ALTER TABLE ... NO FORCE`); connect the app as a role that owns
+    /// nothing.
+    RoleOwnsTable {
+        /// The table.
+        table: TableName,
+        /// The owning role.
+        role: String,
+    },
     /// The connected role bypasses row-level security altogether.
     RoleBypasses {
         /// The role.
@@ -132,6 +141,10 @@ impl std::fmt::Display for RlsProblem {
             Self::PermissivePolicy { table, policy } => write!(
                 f,
                 "{table}: permissive policy {policy} does not read tenancy.tenant_id and is OR-ed with the tenant policy; drop it or make it RESTRICTIVE"
+            ),
+            Self::RoleOwnsTable { table, role } => write!(
+                f,
+                "{table}: owned by {role}, the role the app connects as; an owner can switch RLS off, so give the table to another role"
             ),
             Self::RoleBypasses { role, attribute } => write!(
                 f,
@@ -186,15 +199,16 @@ async fn check_table(
     table: &TableName,
     problems: &mut Vec<RlsProblem>,
 ) -> Result<(), Error> {
-    let flags: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT c.relrowsecurity, c.relforcerowsecurity FROM pg_class c \
+    let flags: Option<(bool, bool, bool, String)> = sqlx::query_as(
+        "SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) = current_user, \
+                current_user::text FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
     )
     .bind(table.schema())
     .bind(table.name())
     .fetch_optional(pool)
     .await?;
-    let Some((enabled, forced)) = flags else {
+    let Some((enabled, forced, owned, role)) = flags else {
         problems.push(RlsProblem::MissingTable(table.clone()));
         return Ok(());
     };
@@ -203,6 +217,9 @@ async fn check_table(
     }
     if !forced {
         problems.push(RlsProblem::NotForced(table.clone()));
+    }
+    if owned {
+        problems.push(RlsProblem::RoleOwnsTable { table: table.clone(), role });
     }
     let policies: Vec<(String, bool, bool)> = sqlx::query_as(
         "SELECT policyname::text, permissive = 'PERMISSIVE', \

@@ -2,6 +2,7 @@
 
 pub(crate) mod lint;
 pub(crate) mod rewrite;
+pub(crate) mod schemas;
 
 use std::path::Path;
 
