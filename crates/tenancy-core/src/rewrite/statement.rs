@@ -2,8 +2,11 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{ObjectName, Reset, Set, Statement, visit_relations};
+use sqlparser::ast::{
+    CopySource, Grant, GrantObjects, ObjectName, Reset, Revoke, Set, Statement, visit_relations,
+};
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::ALL_KEYWORDS;
 use sqlparser::parser::Parser;
 
 use super::scope::{Scope, fold, table_name};
@@ -68,7 +71,21 @@ fn parse(sql: &str) -> Result<Statement, Error> {
             if first.eq_ignore_ascii_case("TABLE") && !rest.trim().is_empty() {
                 return parse(&format!("SELECT * FROM {rest}"));
             }
-            Err(Error::Parse(one_line(&error.to_string())))
+            let message = one_line(&error.to_string());
+            // A statement kind sqlparser does not know (REINDEX, CLUSTER, ...) is a refusal of
+            // that kind, not a syntax error in the user's SQL.
+            let keyword = first.to_ascii_uppercase();
+            if message.contains("Expected: an SQL statement, found:")
+                && ALL_KEYWORDS.binary_search(&keyword.as_str()).is_ok()
+            {
+                return Err(refused(
+                    &keyword,
+                    None,
+                    "the rewriter does not support this statement kind; run it outside a tenant \
+                     scope with `unscoped` if it is admin work",
+                ));
+            }
+            Err(Error::Parse(message))
         }
     }
 }
@@ -221,19 +238,37 @@ pub(super) fn statement_kind(statement: &Statement) -> String {
 
 /// The first tenant table the statement names, else the first table at all.
 fn first_table(catalog: &Catalog, statement: &Statement) -> Option<TableName> {
-    let mut first = None;
-    let flow = visit_relations(statement, |name| {
-        let Ok(table) = table_name(name) else {
-            return ControlFlow::Continue(());
-        };
-        if matches!(catalog.role(&table), Some(TableRole::Tenant { .. })) {
-            return ControlFlow::Break(table);
-        }
-        first.get_or_insert(table);
-        ControlFlow::Continue(())
+    let mut tables: Vec<TableName> = named_objects(statement)
+        .into_iter()
+        .filter_map(|n| table_name(n).ok())
+        .collect();
+    let _ = visit_relations(statement, |name| {
+        tables.extend(table_name(name).ok());
+        ControlFlow::<()>::Continue(())
     });
-    match flow {
-        ControlFlow::Break(table) => Some(table),
-        ControlFlow::Continue(()) => first,
+    let tenant = tables
+        .iter()
+        .find(|t| matches!(catalog.role(t), Some(TableRole::Tenant { .. })));
+    tenant.or_else(|| tables.first()).cloned()
+}
+
+/// Tables named by statements whose names sqlparser does not report as relations.
+fn named_objects(statement: &Statement) -> Vec<&ObjectName> {
+    match statement {
+        Statement::Drop { names, .. } => names.iter().collect(),
+        Statement::Comment { object_name, .. } => vec![object_name],
+        Statement::Copy {
+            source: CopySource::Table { table_name, .. },
+            ..
+        } => vec![table_name],
+        Statement::Grant(Grant {
+            objects: Some(GrantObjects::Tables(tables)),
+            ..
+        })
+        | Statement::Revoke(Revoke {
+            objects: Some(GrantObjects::Tables(tables)),
+            ..
+        }) => tables.iter().collect(),
+        _ => Vec::new(),
     }
 }
