@@ -9,6 +9,8 @@
 //! - [`rls`]: DDL for `ENABLE` + `FORCE ROW LEVEL SECURITY` and the isolation policy, and
 //!   [`rls::verify_rls`], which reports every tenant table the database does not wall off.
 //! - [`introspect`]: build a catalog from a live database.
+//! - [`citus`]: idempotent Citus helpers (no-ops on plain PostgreSQL) and a readiness checker
+//!   that lists what blocks distribution by tenant, with the SQL that fixes it.
 //! - [`schema_mode`]: schema-per-tenant (django-tenants style): `SET LOCAL search_path` per
 //!   transaction, create / clone / rename / drop tenant schemas, migrations across all of them.
 //!
