@@ -1,8 +1,8 @@
 //! Building a [`Catalog`] from a live database.
 //!
 //! On Citus the distribution metadata decides: tables distributed by a column are tenant tables
-//! scoped by it, reference tables are reference. On plain PostgreSQL a table is a tenant table when
-//! it has a column named like the tenant column; the tenant table itself (scoped by its key) must
+//! scoped by it, replicated reference tables are reference. Every other table (plain PostgreSQL,
+//! or a Citus local table) is a tenant table when it has a column named like the tenant column; the tenant table itself (scoped by its key) must
 //! be named, and tables without the column are reference tables only if you say so — a table
 //! silently treated as shared would be a leak.
 
@@ -95,7 +95,7 @@ pub async fn catalog_from_database(
     options: &Introspection,
 ) -> Result<Catalog, Error> {
     let tables: Vec<TableRow> = if has_citus(pool).await? {
-        citus_tables(pool, &options.schemas).await?
+        citus_tables(pool, &options.schemas, &options.tenant_column).await?
     } else {
         postgres_tables(pool, &options.schemas, &options.tenant_column).await?
     };
@@ -164,19 +164,28 @@ async fn postgres_tables(
     .await?)
 }
 
-/// Citus metadata: distributed tables with their distribution column; reference and local
-/// tables without one.
-async fn citus_tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<TableRow>, Error> {
+/// Citus metadata: distributed tables with their distribution column; reference tables
+/// (replicated, `repmodel = 't'`) marked as such. Citus-managed local tables and single-shard
+/// tables also have `partmethod = 'n'` but hold tenant rows like any local table, so for them
+/// (and for tables Citus does not know) the tenant column is found by name, as on PostgreSQL.
+async fn citus_tables(
+    pool: &PgPool,
+    schemas: &[String],
+    tenant_column: &str,
+) -> Result<Vec<TableRow>, Error> {
     Ok(sqlx::query_as(
         "SELECT n.nspname::text, c.relname::text, \
-                CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) END, \
-                coalesce(p.partmethod = 'n', false) \
+                CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) \
+                     WHEN p.repmodel = 't' THEN NULL ELSE a.attname::text END, \
+                coalesce(p.partmethod = 'n' AND p.repmodel = 't', false) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid \
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND NOT a.attisdropped \
          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1) \
          ORDER BY 1, 2",
     )
     .bind(schemas)
+    .bind(tenant_column)
     .fetch_all(pool)
     .await?)
 }
