@@ -59,6 +59,16 @@ pub(crate) enum Command {
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
 
+    /// Report everything that stops the schema from being distributed by tenant on Citus, with
+    /// the SQL that fixes it; optionally verify row-level security.
+    #[command(after_help = CHECK_EXIT_CODES)]
+    Check(CheckArgs),
+
+    /// Distribute every catalog table on Citus: reference tables, then the tenant table, then
+    /// the other tenant tables colocated with it. Idempotent.
+    #[command(after_help = DISTRIBUTE_EXIT_CODES)]
+    Distribute(DistributeArgs),
+
     /// Manage schema-per-tenant databases: create, clone, rename, drop, list, migrate.
     #[command(after_help = SCHEMAS_EXIT_CODES)]
     Schemas(SchemasArgs),
@@ -74,6 +84,76 @@ Examples:
   tenancy schemas create tenant_acme --template tenant_template
   tenancy schemas migrate --source migrations --concurrency 8
   tenancy schemas drop tenant_acme --yes";
+
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing blocks distribution (and, with --rls, row-level security walls off every tenant table)
+  1  blockers were found; each comes with the SQL that fixes it (--fix-script prints only that)
+  2  usage error, invalid catalog, unreadable statements or no database connection
+
+Example:
+  tenancy check --database-url postgres://localhost/app --catalog tenancy.toml --statements src/ .sqlx/";
+
+const DISTRIBUTE_EXIT_CODES: &str = "\
+Exit codes:
+  0  every table is distributed as the catalog says (already-done steps are skipped)
+  1  blockers remain (the readiness report is printed) or Citus refused a step
+  2  usage error, invalid catalog or no database connection
+
+Example:
+  tenancy distribute --database-url postgres://localhost:9700/app --catalog tenancy.toml --dry-run";
+
+/// Arguments of `tenancy check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The database to inspect (plain PostgreSQL before migrating, or Citus).
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) database_url: String,
+
+    /// The catalog of tenant and reference tables (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) catalog: PathBuf,
+
+    /// The tenant table itself, which every tenant table is colocated with.
+    #[arg(long, value_name = "TABLE")]
+    pub(crate) tenant_table: Option<String>,
+
+    /// `.sql` files, directories or `.sqlx/` query data to check for writes to the tenant column.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub(crate) statements: Vec<PathBuf>,
+
+    /// Print only the ordered SQL that fixes every blocker.
+    #[arg(long)]
+    pub(crate) fix_script: bool,
+
+    /// Also verify row-level security for the role of the connection.
+    #[arg(long)]
+    pub(crate) rls: bool,
+}
+
+/// Arguments of `tenancy distribute`.
+#[derive(Debug, Args)]
+pub(crate) struct DistributeArgs {
+    /// The Citus coordinator.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) database_url: String,
+
+    /// The catalog of tenant and reference tables (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) catalog: PathBuf,
+
+    /// The tenant table itself, which every tenant table is colocated with.
+    #[arg(long, value_name = "TABLE")]
+    pub(crate) tenant_table: Option<String>,
+
+    /// Print the plan's SQL without running it.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Fail on plain PostgreSQL instead of warning and doing nothing.
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
 
 /// Arguments of `tenancy schemas`.
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Rewrite(args) => commands::rewrite::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Distribute(args) => commands::distribute::run(&args),
         Command::Schemas(args) => commands::schemas::run(&args),
     };
     match outcome {

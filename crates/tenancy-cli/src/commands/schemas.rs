@@ -2,32 +2,22 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::PgPoolOptions;
 use tenancy_sqlx::schema_mode::{CloneOptions, SchemaName, SchemaTenancy, migrate};
 
 use crate::cli::{SchemasArgs, SchemasCommand};
+use crate::commands::{connect, runtime};
 use crate::error::Error;
 
 /// Runs the command on a runtime of its own.
 pub(crate) fn run(args: &SchemasArgs) -> Result<ExitCode, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Input(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(execute(args))
+    runtime()?.block_on(execute(args))
 }
 
 async fn execute(args: &SchemasArgs) -> Result<ExitCode, Error> {
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(&args.database_url)
-        .await
-        .map_err(|e| Error::Database(Box::new(e.into())))?;
+    let pool = connect(&args.database_url).await?;
     let tenancy = SchemaTenancy::new(pool).with_prefix(&args.prefix);
     let mut out = std::io::stdout().lock();
     let say = |out: &mut std::io::StdoutLock<'_>, line: String| {
@@ -123,7 +113,7 @@ async fn migrate_all(
             bar.inc(1);
             if let Err(e) = &outcome.result {
                 // Printed around the bar, and also when stderr is not a terminal (the bar is hidden).
-            bar.suspend(|| eprintln!("FAILED {}: {e}", outcome.schema));
+                bar.suspend(|| eprintln!("FAILED {}: {e}", outcome.schema));
             }
         })
         .await;
