@@ -98,6 +98,49 @@ pub enum Error {
         /// The readiness report, rendered.
         report: String,
     },
+
+    /// The schema-to-shared migration plan has blocking differences.
+    #[error(
+        "the migration cannot start: {blockers} blocker(s); fix them in the target (or the \
+         tenant schemas) and plan again (`tenancy migrate schemas-to-shared --dry-run`):\n{report}"
+    )]
+    MigrationBlocked {
+        /// How many blocking differences.
+        blockers: usize,
+        /// The plan, rendered.
+        report: String,
+    },
+
+    /// A migration step found the source, the target or the placement in a state it cannot
+    /// continue from.
+    #[error("cannot {operation}: {reason}")]
+    MigrationState {
+        /// The step, e.g. `cut over tenant 7`.
+        operation: String,
+        /// What is in the way and what to do.
+        reason: String,
+    },
+
+    /// Source and target disagree for a tenant (row counts or checksums).
+    #[error(
+        "tenant {tenant} differs between the tenant schema and the shared tables; nothing was \
+         switched: {report}"
+    )]
+    VerifyFailed {
+        /// The tenant.
+        tenant: String,
+        /// The differing tables, rendered.
+        report: String,
+    },
+
+    /// The tenant is being moved between its schema and the shared tables right now.
+    #[error(
+        "tenant {tenant} is being moved between schema and shared tables; retry in a moment"
+    )]
+    TenantMoving {
+        /// The tenant.
+        tenant: String,
+    },
 }
 
 impl Error {

@@ -32,6 +32,7 @@ mod bind;
 pub mod citus;
 mod error;
 pub mod introspect;
+pub mod migration;
 mod pool;
 pub mod rls;
 pub mod schema_mode;
