@@ -1,0 +1,102 @@
+//! The worker: takes jobs off the queue and runs each in its tenant's scope.
+
+use std::time::Duration;
+
+use tenancy_core::TenantId;
+use tokio::sync::watch;
+
+use super::{Job, JobQueue};
+use crate::domain::{invitations, usage};
+use crate::state::AppState;
+
+/// Runs one job. The caller has entered the job's tenant scope, so every query here is scoped.
+///
+/// # Errors
+/// A message for the job's `last_error` / logs; the queue retries it.
+pub async fn run(state: &AppState, job: Job) -> Result<(), String> {
+    let kind = job.kind();
+    let result = match job {
+        Job::InvitationEmail {
+            invitation_id,
+            email,
+        } => {
+            // A real deployment hands this to an email service; the example logs it.
+            tracing::info!(%invitation_id, %email, "sending invitation email");
+            match invitations::mark_emailed(&state.pool, invitation_id).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!("invitation {invitation_id} is not in this tenant")),
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Job::UsageRollup => usage::roll_up(&state.pool)
+            .await
+            .map(|usage| tracing::info!(?usage, "usage rolled up"))
+            .map_err(|e| e.to_string()),
+        Job::WebhookFollowUp {
+            event_id,
+            event_type,
+        } => {
+            tracing::info!(%event_id, %event_type, "billing follow-up: sending receipt");
+            usage::roll_up(&state.pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    };
+    state
+        .metrics
+        .jobs
+        .with_label_values(&[kind, if result.is_ok() { "ok" } else { "error" }])
+        .inc();
+    result
+}
+
+/// Consumes jobs until `shutdown` flips to true.
+///
+/// # Errors
+/// The queue fails in a way retrying cannot fix (RabbitMQ connection lost).
+pub async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    tracing::info!(queue = ?state.jobs, "worker started");
+    let max_attempts = state.config.job_max_attempts;
+    match &state.jobs {
+        JobQueue::Rabbit(queue) => {
+            let queue = queue.clone();
+            queue
+                .consume(max_attempts, shutdown, |job| run(&state, job))
+                .await
+        }
+        JobQueue::Postgres(queue) => loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            match queue.claim().await {
+                Ok(Some(claimed)) => {
+                    let outcome = match serde_json::from_value::<Job>(claimed.job.clone()) {
+                        Ok(job) => {
+                            tenancy_core::context::scope(
+                                TenantId::Uuid(claimed.tenant),
+                                run(&state, job),
+                            )
+                            .await
+                        }
+                        Err(error) => Err(format!("unreadable job: {error}")),
+                    };
+                    if let Err(error) = &outcome {
+                        tracing::warn!(tenant_id = %claimed.tenant, %error, attempts = claimed.attempts, "job failed");
+                    }
+                    queue.finish(&claimed, outcome, max_attempts).await?;
+                }
+                Ok(None) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(200)) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "claiming a job failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        },
+    }
+}
