@@ -230,9 +230,12 @@ struct Change {
     row: sqlx::types::JsonValue,
 }
 
-/// Applies captured changes in order until the log is empty (for `tenant`, or for every tenant
-/// whose copy is complete), `batch` changes per target transaction. Returns how many changes were
-/// applied.
+/// Applies captured changes in order (for `tenant`, or for every tenant whose copy is complete),
+/// `batch` changes per target transaction, until every change logged when the call started is
+/// applied. Returns how many changes were applied.
+///
+/// The bound makes the call finish under any write load; call it in a loop to follow the
+/// source, and once more inside a write block to drain it (see [`cutover`](crate::migration::cutover)).
 ///
 /// Tenants still being copied are skipped: their changes wait until the copy ends, because an
 /// upsert into a range not yet copied would collide with the copy.
@@ -262,9 +265,13 @@ pub async fn apply_changes(
             ready.push(t.schema.to_string());
         }
     }
+    let head: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM tenancy_migration.change_log")
+        .fetch_one(source)
+        .await?;
+    let Some(head) = head else { return Ok(0) };
     let mut total = 0;
     loop {
-        let applied = apply_batch(plan, source, target, &ready, batch).await?;
+        let applied = apply_batch(plan, source, target, &ready, head, batch).await?;
         if applied == 0 {
             return Ok(total);
         }
@@ -277,13 +284,15 @@ async fn apply_batch(
     source: &PgPool,
     target: &PgPool,
     schemas: &[String],
+    head: i64,
     batch: i64,
 ) -> Result<u64, Error> {
     let rows = sqlx::query(
         "SELECT id, schema_name, table_name, op::text, row_data FROM tenancy_migration.change_log
-         WHERE schema_name = ANY($1) ORDER BY id LIMIT $2",
+         WHERE schema_name = ANY($1) AND id <= $2 ORDER BY id LIMIT $3",
     )
     .bind(schemas)
+    .bind(head)
     .bind(batch)
     .fetch_all(source)
     .await?;
