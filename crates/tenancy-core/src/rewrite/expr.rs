@@ -15,6 +15,9 @@ use crate::error::Error;
 impl Scope<'_> {
     /// Rewrites every outermost subquery anywhere inside `node`.
     pub(super) fn subqueries<T: VisitMut>(&mut self, node: &mut T) -> Result<(), Error> {
+        if !self.expression_subqueries {
+            return Ok(());
+        }
         let mut visitor = Subqueries {
             scope: self,
             depth: 0,

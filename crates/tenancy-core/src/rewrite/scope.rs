@@ -21,6 +21,9 @@ pub(super) enum Resolved {
 pub(super) struct Scope<'a> {
     catalog: &'a Catalog,
     tenant: Expr,
+    /// Whether any expression holds a query; when none does, expressions need no search (and
+    /// the verification pass would still catch a mistake here).
+    pub(super) expression_subqueries: bool,
     /// CTE names visible at the current point, innermost last.
     ctes: Vec<String>,
     /// How many tenant table references were scoped; the verification pass must find as many.
@@ -32,8 +35,9 @@ pub(super) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub(super) fn new(catalog: &'a Catalog, tenant: Expr) -> Self {
+    pub(super) fn new(catalog: &'a Catalog, tenant: Expr, expression_subqueries: bool) -> Self {
         Self {
+            expression_subqueries,
             catalog,
             tenant,
             ctes: Vec::new(),

@@ -22,12 +22,13 @@ pub(super) fn rewrite(
     literal: Option<&TenantId>,
 ) -> Result<Rewritten, Error> {
     let mut statement = parse(sql)?;
-    let param = placeholder::next_free(&statement);
+    let survey = placeholder::survey(&statement);
+    let param = survey.next_free;
     let tenant = match literal {
         Some(tenant) => TenantValue::Literal(tenant),
         None => TenantValue::Placeholder(param),
     };
-    let mut scope = Scope::new(catalog, tenant.to_expr());
+    let mut scope = Scope::new(catalog, tenant.to_expr(), survey.expression_subqueries);
     scope.statement(&mut statement)?;
     verify::verify(catalog, &statement, scope.scoped)?;
     if scope.scoped == 0 {
