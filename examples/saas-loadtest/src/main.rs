@@ -53,7 +53,7 @@ async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     // A run where every tenant failed to sign up measured nothing; say so through the exit code.
     if summary.mix.requests == 0 {
         eprintln!(
-            "saas-loadtest: no request of the mix completed; is the app running at the --host?"
+            "saas-loadtest: no request of the mix completed; is the app running at --host, and did the sign-ups succeed (see the errors above)?"
         );
         return Ok(ExitCode::FAILURE);
     }

@@ -2,16 +2,20 @@
 //! that tenant's projects and tasks.
 //!
 //! Weights (per 14 transactions): list projects 4, get project 2, list tasks 3, create task 2,
-//! get task 1, patch task 1, create project 1. About 70 % reads, 30 % writes; every tenant keeps
-//! growing slowly, as real tenants do.
+//! get task 1, patch task 1, create project 1. About 70 % reads, 30 % writes. Tasks keep
+//! growing, as real tenants do; projects stop at [`KEPT_PROJECTS`] (the free plan's limit is
+//! 100), after which "create project" creates one and deletes it again.
 
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use goose::prelude::*;
 use serde_json::json;
 
 use crate::api::{Tenant, call, field};
+
+/// Projects a tenant keeps; later creations are deleted right away, staying under plan limits.
+const KEPT_PROJECTS: usize = 20;
 
 /// How many task ids a user remembers for reads and patches; older ones stay in the database.
 const REMEMBERED_TASKS: usize = 64;
@@ -156,14 +160,17 @@ async fn new_task(
     field(&answer, "/id", "/v1/projects/{id}/tasks")
 }
 
-/// The user's tenant; a user whose sign-up failed has none and skips its transactions, which
-/// goose then reports as errors.
-fn tenant(user: &GooseUser) -> Result<Tenant, Box<TransactionError>> {
-    user.get_session_data::<Tenant>().cloned().ok_or_else(|| {
-        Box::new(TransactionError::Custom(
-            "no tenant: the sign-up of this user failed (see the errors above)".to_owned(),
-        ))
-    })
+/// The user's tenant. A user whose sign-up failed has none: its transactions wait a second
+/// (an error returned at once would spin the user's loop without yielding to the runtime, and
+/// goose could not stop it at `--run-time`) and fail, which goose reports.
+async fn tenant(user: &GooseUser) -> Result<Tenant, Box<TransactionError>> {
+    if let Some(tenant) = user.get_session_data::<Tenant>() {
+        return Ok(tenant.clone());
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(Box::new(TransactionError::Custom(
+        "no tenant: the sign-up of this user failed (see the errors above)".to_owned(),
+    )))
 }
 
 /// Picks the item the user's iteration count points at: a spread over all items without a
@@ -178,7 +185,7 @@ fn pick<'a>(user: &GooseUser, items: &'a [String]) -> Result<&'a str, Box<Transa
 }
 
 async fn list_projects(user: &mut GooseUser) -> TransactionResult {
-    let tenant = tenant(user)?;
+    let tenant = tenant(user).await?;
     let empty: Option<&()> = None;
     call(
         user,
@@ -194,7 +201,7 @@ async fn list_projects(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn get_project(user: &mut GooseUser) -> TransactionResult {
-    let tenant = tenant(user)?;
+    let tenant = tenant(user).await?;
     let project = pick(user, &tenant.projects)?;
     let empty: Option<&()> = None;
     call(
@@ -211,7 +218,7 @@ async fn get_project(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn list_tasks(user: &mut GooseUser) -> TransactionResult {
-    let tenant = tenant(user)?;
+    let tenant = tenant(user).await?;
     let project = pick(user, &tenant.projects)?;
     let empty: Option<&()> = None;
     call(
@@ -228,7 +235,7 @@ async fn list_tasks(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn create_task(user: &mut GooseUser) -> TransactionResult {
-    let mut tenant = tenant(user)?;
+    let mut tenant = tenant(user).await?;
     let project = pick(user, &tenant.projects)?.to_owned();
     let task = new_task(user, &tenant, &project, user.get_iterations()).await?;
     if tenant.tasks.len() >= REMEMBERED_TASKS {
@@ -240,7 +247,7 @@ async fn create_task(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn get_task(user: &mut GooseUser) -> TransactionResult {
-    let tenant = tenant(user)?;
+    let tenant = tenant(user).await?;
     let task = pick(user, &tenant.tasks)?;
     let empty: Option<&()> = None;
     call(
@@ -257,9 +264,10 @@ async fn get_task(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn patch_task(user: &mut GooseUser) -> TransactionResult {
-    let tenant = tenant(user)?;
+    let tenant = tenant(user).await?;
     let task = pick(user, &tenant.tasks)?;
-    let body = json!({ "title": format!("task renamed at iteration {}", user.get_iterations()) });
+    let status = ["todo", "in_progress", "done"][user.get_iterations() % 3];
+    let body = json!({ "status": status, "title": format!("task at iteration {}", user.get_iterations()) });
     call(
         user,
         GooseMethod::Patch,
@@ -274,9 +282,24 @@ async fn patch_task(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn create_project(user: &mut GooseUser) -> TransactionResult {
-    let mut tenant = tenant(user)?;
+    let mut tenant = tenant(user).await?;
     let project = new_project(user, &tenant, tenant.projects.len()).await?;
-    tenant.projects.push(project);
-    user.set_session_data(tenant);
+    if tenant.projects.len() < KEPT_PROJECTS {
+        tenant.projects.push(project);
+        user.set_session_data(tenant);
+        return Ok(());
+    }
+    // A fresh project has no tasks, so deleting it never invalidates a remembered task id.
+    let empty: Option<&()> = None;
+    call(
+        user,
+        GooseMethod::Delete,
+        &format!("/v1/projects/{project}"),
+        "/v1/projects/{id}",
+        Some(&tenant.token),
+        empty,
+        204,
+    )
+    .await?;
     Ok(())
 }
