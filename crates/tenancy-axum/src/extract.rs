@@ -2,7 +2,7 @@
 //!
 //! Both read the tenant scope that [`TenantLayer`](crate::TenantLayer) set up, so they agree
 //! with what the data layer sees. Without a layer, [`Tenant`] answers 500
-//! ([`Rejection::NotInstalled`]): a route that needs a tenant but has no layer is a bug, not a
+//! ([`Rejection::NotInstalled`](crate::Rejection::NotInstalled)): a route that needs a tenant but has no layer is a bug, not a
 //! client error.
 //!
 //! # Example
