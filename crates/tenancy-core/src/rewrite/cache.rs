@@ -62,6 +62,17 @@ impl Equivalent<Key> for KeyRef<'_> {
 
 impl RewriteCache {
     /// A cache holding at most `capacity` statements (at least one).
+    ///
+    /// # Example
+    /// ```
+    /// use std::sync::Arc;
+    /// use tenancy_core::{Catalog, Rewriter, rewrite::RewriteCache};
+    /// let cache = Arc::new(RewriteCache::new(100));
+    /// let rewriter = Rewriter::with_cache(Catalog::builder().build()?, Arc::clone(&cache));
+    /// rewriter.rewrite("SELECT 1")?;
+    /// assert_eq!(cache.len(), 1);
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Self {

@@ -239,6 +239,14 @@ impl Rewriter {
 
 impl Rewritten {
     /// The rewritten SQL text; for a statement that touches no tenant table, the input unchanged.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// assert_eq!(rewriter.rewrite("select 1 ;")?.sql(), "select 1 ;");
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     #[must_use]
     pub fn sql(&self) -> &str {
         &self.sql
@@ -246,6 +254,15 @@ impl Rewritten {
 
     /// The 1-based number of the tenant parameter, or `None` when no tenant table is touched (then
     /// the caller binds nothing extra).
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// assert_eq!(rewriter.rewrite("SELECT * FROM tasks WHERE id = $1")?.tenant_param(), Some(2));
+    /// assert_eq!(rewriter.rewrite("SELECT now()")?.tenant_param(), None);
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     #[must_use]
     pub fn tenant_param(&self) -> Option<usize> {
         self.tenant_param
@@ -255,6 +272,16 @@ impl Rewritten {
     ///
     /// # Errors
     /// [`Error::TenantMismatch`] when a literal names another tenant.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter, TenantId};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// let update = rewriter.rewrite("UPDATE tasks SET tenant_id = 'acme', title = $1")?;
+    /// assert!(update.check_tenant(&TenantId::from("acme")).is_ok());
+    /// assert!(update.check_tenant(&TenantId::from("umbrella")).is_err());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
     pub fn check_tenant(&self, tenant: &TenantId) -> Result<(), Error> {
         match self.literals.iter().find(|lit| !lit.matches(tenant)) {
             None => Ok(()),
