@@ -69,12 +69,12 @@ impl OidcVerifier {
             }
         }
         let mut keys = self.keys.write().await;
-        if !keys.fetched.is_some_and(|at| at.elapsed() < MIN_REFRESH) {
+        if keys.fetched.is_none_or(|at| at.elapsed() >= MIN_REFRESH) {
             keys.fetched = Some(Instant::now());
             match self.fetch().await {
                 Ok(fresh) => keys.by_kid = fresh,
                 Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), url = %self.config.jwks_url, "JWKS fetch failed")
+                    tracing::warn!(error = format!("{error:#}"), url = %self.config.jwks_url, "JWKS fetch failed");
                 }
             }
         }

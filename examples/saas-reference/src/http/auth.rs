@@ -39,7 +39,7 @@ pub struct RefreshBody {
     refresh_token: String,
 }
 
-fn tokens(state: &AppState, principal: &Principal, refresh: String) -> AppResult<Value> {
+fn tokens(state: &AppState, principal: &Principal, refresh: &str) -> AppResult<Value> {
     Ok(json!({
         "access_token": state.tokens.issue(principal)?,
         "refresh_token": refresh,
@@ -87,7 +87,7 @@ pub async fn signup(
             user,
             role: Role::Owner,
         };
-        let mut body = tokens(&state, &principal, refresh)?;
+        let mut body = tokens(&state, &principal, &refresh)?;
         body["tenant"] = json!({ "id": tenant, "slug": slug });
         body["user"] = json!({ "id": user, "email": email });
         Ok((StatusCode::CREATED, Json(body)))
@@ -124,7 +124,7 @@ pub async fn login(
             user: user.id,
             role: user.role,
         };
-        Ok(Json(tokens(&state, &principal, refresh)?))
+        Ok(Json(tokens(&state, &principal, &refresh)?))
     })
     .await
 }
@@ -148,7 +148,7 @@ pub async fn refresh(
                     return Err(AppError::Unauthorized("the user is no longer a member"));
                 };
                 let principal = Principal { tenant, user, role };
-                Ok(Json(tokens(&state, &principal, token)?))
+                Ok(Json(tokens(&state, &principal, &token)?))
             }
             Refreshed::ReuseDetected => Err(AppError::Unauthorized(
                 "refresh token reuse detected: every token of this login is revoked",
