@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 
+use crate::citus::{self, CitusNode};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::name::{drop_database, new_database_name, sweep_stale_databases};
@@ -47,6 +48,8 @@ pub struct TestDatabase {
     url: String,
     server_url: String,
     pool: PgPool,
+    /// Citus workers holding a copy of the database, dropped with it.
+    workers: Vec<CitusNode>,
     dropped: bool,
 }
 
@@ -74,8 +77,34 @@ pub struct TestDatabaseBuilder {
 }
 
 impl TestDatabaseBuilder {
-    /// Needs a Citus coordinator (`CITUS_URL` or a `citusdata/citus` container); the `citus`
-    /// extension is created in the new database.
+    /// Needs a Citus coordinator (`CITUS_URL` or a `citusdata/citus` container).
+    ///
+    /// The new database gets the `citus` extension on every node and the active primary nodes
+    /// of the database `CITUS_URL` names (coordinator and workers, see
+    /// [`TestDatabase::citus_workers`]), so distributed tables spread over the real cluster.
+    /// Cleanup drops the database on the coordinator and on each worker.
+    ///
+    /// Without `CITUS_URL` or a Docker engine, [`create`](Self::create) fails with
+    /// [`Error::NoCitus`], which tests match to skip themselves.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use tenancy_testing::{Error, TestDatabase};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let db = match TestDatabase::builder().citus().create().await {
+    ///     Err(Error::NoCitus { .. }) => {
+    ///         println!("skipped: CITUS_URL not set");
+    ///         return Ok(());
+    ///     }
+    ///     other => other?,
+    /// };
+    /// sqlx::raw_sql("CREATE TABLE t (tenant_id bigint); SELECT create_distributed_table('t', 'tenant_id')")
+    ///     .execute(db.pool())
+    ///     .await?;
+    /// db.cleanup().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn citus(mut self) -> Self {
         self.flavor = Flavor::Citus;
         self
@@ -109,18 +138,27 @@ impl TestDatabaseBuilder {
     pub async fn create(self) -> Result<TestDatabase> {
         let environment = self.environment.unwrap_or_else(Environment::from_process);
         let server_url = server_url(&environment, self.flavor).await?;
+        let mut admin = connect(&server_url).await?;
+        let cluster = match self.flavor {
+            Flavor::Citus => Some(citus::read_cluster(&mut admin).await?),
+            Flavor::Postgres => None,
+        };
+        let workers = cluster
+            .as_ref()
+            .map(|c| c.workers.clone())
+            .unwrap_or_default();
         if let Some(age) = self.sweep_older_than
             && !SWEPT.swap(true, Ordering::Relaxed)
         {
             // Best effort: a failed sweep must not fail the test that triggered it.
             let _ = sweep_stale_databases(&server_url, age).await;
+            let _ = citus::sweep_workers(&server_url, &workers, age).await;
         }
 
         let name = new_database_name();
-        let mut admin = connect(&server_url).await?;
         if self.flavor == Flavor::Citus {
             // Citus 12.2+ propagates CREATE DATABASE to workers only when asked; older versions
-            // reject the setting, which is fine for single-node clusters.
+            // reject the setting, and `citus::attach` creates the worker copies itself.
             let _ = sqlx::raw_sql("SET citus.enable_create_database_propagation TO on")
                 .execute(&mut admin)
                 .await;
@@ -149,10 +187,11 @@ impl TestDatabaseBuilder {
             url,
             server_url,
             pool,
+            workers,
             dropped: false,
         };
-        if self.flavor == Flavor::Citus {
-            db.prepare_citus().await?;
+        if let Some(cluster) = &cluster {
+            citus::attach(&db.pool, &db.server_url, &db.name, cluster).await?;
         }
         Ok(db)
     }
@@ -256,6 +295,20 @@ impl TestDatabase {
         &self.pool
     }
 
+    /// The Citus workers attached to this database (empty for PostgreSQL and single-node Citus).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # async fn run() -> tenancy_testing::Result<()> {
+    /// let db = tenancy_testing::TestDatabase::builder().citus().create().await?;
+    /// println!("{} workers", db.citus_workers().len());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn citus_workers(&self) -> &[CitusNode] {
+        &self.workers
+    }
+
     /// Runs `seed` (schema, then each tenant's rows) on this database.
     ///
     /// # Errors
@@ -292,33 +345,7 @@ impl TestDatabase {
     pub async fn cleanup(mut self) -> Result<()> {
         self.dropped = true;
         self.pool.close().await;
-        let mut admin = connect(&self.server_url).await?;
-        drop_database(&mut admin, &self.name).await?;
-        let _ = admin.close().await;
-        Ok(())
-    }
-
-    async fn prepare_citus(&self) -> Result<()> {
-        let citus_failed = |source| Error::Sql {
-            action: format!("preparing Citus in {}", self.name),
-            source,
-        };
-        sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS citus")
-            .execute(&self.pool)
-            .await
-            .map_err(citus_failed)?;
-        // A single-node cluster keeps shards on the coordinator, which must know its own address.
-        let nodes: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_dist_node")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(citus_failed)?;
-        if nodes == 0 {
-            sqlx::raw_sql("SELECT citus_set_coordinator_host('localhost', 5432)")
-                .execute(&self.pool)
-                .await
-                .map_err(citus_failed)?;
-        }
-        Ok(())
+        remove(&self.server_url, &self.name, &self.workers).await
     }
 }
 
@@ -329,11 +356,12 @@ impl Drop for TestDatabase {
         }
         let server_url = self.server_url.clone();
         let name = self.name.clone();
+        let workers = self.workers.clone();
         // Drop cannot await, and the test's runtime may be unwinding: a helper thread with its own
         // runtime and connection does the drop; joining keeps databases from piling up.
         let worker = std::thread::Builder::new()
             .name(format!("drop {name}"))
-            .spawn(move || drop_now(&server_url, &name));
+            .spawn(move || drop_now(&server_url, &name, &workers));
         let outcome = match worker {
             Ok(handle) => handle
                 .join()
@@ -350,21 +378,32 @@ impl Drop for TestDatabase {
     }
 }
 
-fn drop_now(server_url: &str, name: &str) -> Result<(), String> {
+fn drop_now(server_url: &str, name: &str, workers: &[CitusNode]) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let dropping = async {
-            let mut admin = connect(server_url).await?;
-            drop_database(&mut admin, name).await?;
-            let _ = admin.close().await;
-            Ok::<_, Error>(())
-        };
-        match tokio::time::timeout(DROP_TIMEOUT, dropping).await {
+        match tokio::time::timeout(DROP_TIMEOUT, remove(server_url, name, workers)).await {
             Ok(result) => result.map_err(|e| e.to_string()),
             Err(_) => Err(format!("timed out after {DROP_TIMEOUT:?}")),
         }
     })
+}
+
+/// Drops the database on the server, then each Citus worker's copy.
+async fn remove(server_url: &str, name: &str, workers: &[CitusNode]) -> Result<()> {
+    let mut admin = connect(server_url).await?;
+    if !workers.is_empty() {
+        // A propagated drop waits on each worker's Citus maintenance daemon, which sits in the
+        // database; the worker copies are dropped on the workers instead. Older Citus versions
+        // reject the setting and never propagate.
+        let _ = sqlx::raw_sql("SET citus.enable_create_database_propagation TO off")
+            .execute(&mut admin)
+            .await;
+    }
+    let on_server = drop_database(&mut admin, name).await;
+    let _ = admin.close().await;
+    let on_workers = citus::drop_on_workers(server_url, name, workers).await;
+    on_server.and(on_workers)
 }

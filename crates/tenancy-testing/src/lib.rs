@@ -3,7 +3,8 @@
 //! - **Finds a server** in this order: `DATABASE_URL`; a `postgres` container when a Docker engine
 //!   answers (feature `docker`, on by default); `postgres://postgres@127.0.0.1:5432` when it
 //!   answers; otherwise an error that says how to provide one. Citus tests use `CITUS_URL` or a
-//!   `citusdata/citus` container. See [`Source`] and [`Environment`].
+//!   `citusdata/citus` container; their databases get the cluster's workers attached
+//!   ([`TestDatabaseBuilder::citus`]). See [`Source`] and [`Environment`].
 //! - **Creates a database per test** ([`TestDatabase`]) with a unique name, a pool and a URL, and
 //!   drops it afterwards — with [`TestDatabase::cleanup`], or on `Drop` even when the test panics.
 //!   Databases left by killed processes are swept after [`STALE_AFTER`].
@@ -30,6 +31,7 @@
 //! Without Docker, build with `default-features = false` to skip the container client.
 #![forbid(unsafe_code)]
 
+mod citus;
 mod database;
 #[cfg(feature = "docker")]
 mod docker;
@@ -41,6 +43,7 @@ mod resolve;
 mod seed;
 mod url;
 
+pub use citus::CitusNode;
 pub use database::{STALE_AFTER, TestDatabase, TestDatabaseBuilder};
 #[cfg(feature = "docker")]
 pub use docker::{CITUS_IMAGE, POSTGRES_IMAGE};

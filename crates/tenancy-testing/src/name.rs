@@ -71,10 +71,17 @@ pub async fn sweep_stale_databases(server_url: &str, older_than: Duration) -> Re
             url: redact(server_url),
             source,
         })?;
+    let dropped = sweep_on(&mut conn, older_than).await;
+    let _ = conn.close().await;
+    dropped
+}
+
+/// [`sweep_stale_databases`] on an open connection (a Citus worker, for one).
+pub(crate) async fn sweep_on(conn: &mut PgConnection, older_than: Duration) -> Result<Vec<String>> {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT datname::text FROM pg_database WHERE datname LIKE 'tenancy\\_test\\_%'",
     )
-    .fetch_all(&mut conn)
+    .fetch_all(&mut *conn)
     .await
     .map_err(|source| Error::Sql {
         action: "listing test databases".to_owned(),
@@ -87,11 +94,10 @@ pub async fn sweep_stale_databases(server_url: &str, older_than: Duration) -> Re
             .and_then(|created| now.duration_since(created).ok())
             .is_some_and(|age| age > older_than);
         if stale {
-            drop_database(&mut conn, &name).await?;
+            drop_database(conn, &name).await?;
             dropped.push(name);
         }
     }
-    let _ = conn.close().await;
     Ok(dropped)
 }
 
