@@ -72,6 +72,14 @@ pub(crate) enum Command {
     /// Manage schema-per-tenant databases: create, clone, rename, drop, list, migrate.
     #[command(after_help = SCHEMAS_EXIT_CODES)]
     Schemas(SchemasArgs),
+
+    /// Move tenants from their schemas to shared tables: plan, copy, sync, verify.
+    #[command(after_help = crate::commands::migrate::MIGRATE_EXIT_CODES)]
+    Migrate(crate::commands::migrate::MigrateArgs),
+
+    /// Switch tenants between their schema and the shared tables with a short write block.
+    #[command(after_help = crate::commands::cutover::CUTOVER_EXIT_CODES)]
+    Cutover(crate::commands::cutover::CutoverArgs),
 }
 
 const SCHEMAS_EXIT_CODES: &str = "\

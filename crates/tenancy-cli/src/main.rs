@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Distribute(args) => commands::distribute::run(&args),
         Command::Schemas(args) => commands::schemas::run(&args),
+        Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Cutover(args) => commands::cutover::run(&args),
     };
     match outcome {
         Ok(code) => code,

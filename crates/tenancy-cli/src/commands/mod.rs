@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub(crate) mod check;
+pub(crate) mod cutover;
 pub(crate) mod distribute;
 pub(crate) mod lint;
+pub(crate) mod migrate;
 pub(crate) mod rewrite;
 pub(crate) mod schemas;
 
