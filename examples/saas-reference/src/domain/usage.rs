@@ -20,17 +20,26 @@ pub struct Usage {
 ///
 /// # Errors
 /// Database errors.
-pub async fn roll_up(ex: impl PgExecutor<'_>) -> AppResult<Usage> {
-    Ok(sqlx::query_as(
-        "INSERT INTO usage_rollups (day, projects, tasks, members) \
-         SELECT current_date, (SELECT count(*) FROM projects), (SELECT count(*) FROM tasks), \
-                (SELECT count(*) FROM memberships) \
-         ON CONFLICT (tenant_id, day) DO UPDATE SET projects = EXCLUDED.projects, \
-                tasks = EXCLUDED.tasks, members = EXCLUDED.members \
-         RETURNING projects, tasks, members",
+pub async fn roll_up(tx: &mut tenancy_sqlx::TenantTransaction) -> AppResult<Usage> {
+    // Two statements rather than INSERT ... SELECT ... ON CONFLICT: the SQL parser reads a
+    // FROM-less SELECT followed by ON CONFLICT as a syntax error.
+    let usage: Usage = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM tasks) AS tasks, \
+                (SELECT count(*) FROM memberships) AS members",
     )
-    .fetch_one(ex)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO usage_rollups (day, projects, tasks, members) VALUES (current_date, $1, $2, $3) \
+         ON CONFLICT (tenant_id, day) DO UPDATE SET projects = EXCLUDED.projects, \
+                tasks = EXCLUDED.tasks, members = EXCLUDED.members",
+    )
+    .bind(usage.projects)
+    .bind(usage.tasks)
+    .bind(usage.members)
+    .execute(&mut *tx)
+    .await?;
+    Ok(usage)
 }
 
 /// The newest rollup of the tenant in scope.

@@ -28,19 +28,15 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), String> {
                 Err(error) => Err(error.to_string()),
             }
         }
-        Job::UsageRollup => usage::roll_up(&state.pool)
+        Job::UsageRollup => roll_up(state)
             .await
-            .map(|usage| tracing::info!(?usage, "usage rolled up"))
-            .map_err(|e| e.to_string()),
+            .map(|usage| tracing::info!(?usage, "usage rolled up")),
         Job::WebhookFollowUp {
             event_id,
             event_type,
         } => {
             tracing::info!(%event_id, %event_type, "billing follow-up: sending receipt");
-            usage::roll_up(&state.pool)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
+            roll_up(state).await.map(drop)
         }
     };
     state
@@ -49,6 +45,16 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), String> {
         .with_label_values(&[kind, if result.is_ok() { "ok" } else { "error" }])
         .inc();
     result
+}
+
+async fn roll_up(state: &AppState) -> Result<usage::Usage, String> {
+    let transaction = async {
+        let mut tx = state.pool.begin().await?;
+        let usage = usage::roll_up(&mut tx).await?;
+        tx.commit().await?;
+        crate::error::AppResult::Ok(usage)
+    };
+    transaction.await.map_err(|e| e.to_string())
 }
 
 /// Consumes jobs until `shutdown` flips to true.
