@@ -37,16 +37,9 @@ async fn fake_stripe() -> anyhow::Result<(String, Seen)> {
                         ),
                     );
                 }
-                seen.lock()
-                    .map_err(|_| ())
-                    .map(|mut s| {
-                        s.push((
-                            path.to_owned(),
-                            String::from_utf8_lossy(&body).into_owned(),
-                            auth,
-                        ))
-                    })
-                    .ok();
+                if let Ok(mut seen) = seen.lock() {
+                    seen.push((path.to_owned(), String::from_utf8_lossy(&body).into_owned(), auth));
+                }
                 (StatusCode::OK, Json(reply()))
             }
         }
