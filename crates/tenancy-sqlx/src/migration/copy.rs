@@ -10,6 +10,7 @@ use tenancy_core::catalog::quote_identifier;
 
 use crate::error::Error;
 use crate::migration::checkpoint::{self, Checkpoint};
+use crate::migration::pipe::pipe_copy;
 use crate::migration::plan::{MigrationPlan, TablePlan, TenantSchema, list, tenant_literal};
 use crate::migration::{placement, sequences, sync};
 
@@ -220,21 +221,7 @@ async fn copy_batch(
         table.column_list(),
         table.tenant_sql()
     );
-    let mut sink = tx.copy_in_raw(&copy_in).await?;
-    let streamed = async {
-        let mut rows = source.copy_out_raw(&copy_out).await?;
-        while let Some(chunk) = rows.next().await {
-            sink.send(chunk?).await?;
-        }
-        Ok::<_, sqlx::Error>(())
-    }
-    .await;
-    if let Err(error) = streamed {
-        // The abort's own error is secondary: the stream error says what went wrong.
-        let _ = sink.abort("tenancy: source stream failed").await;
-        return Err(error.into());
-    }
-    let rows = sink.finish().await?;
+    let rows = pipe_copy(source, &copy_out, &mut tx, &copy_in).await?;
     state.last_key = Some(upper);
     state.rows_copied += i64::try_from(rows).unwrap_or(i64::MAX);
     checkpoint::save(&mut tx, &tenant.tenant, &table.name, state).await?;

@@ -20,11 +20,11 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use sqlx::{PgConnection, PgPool};
 use tenancy_core::TenantId;
 
 use crate::error::Error;
+use crate::migration::pipe::pipe_copy;
 use crate::migration::placement::{self, Home};
 use crate::migration::plan::{MigrationPlan, TenantSchema, list, tenant_literal};
 use crate::migration::verify::{TenantCheck, verify_tenant};
@@ -244,20 +244,7 @@ pub async fn rollback(
             table.source_in(&tenant.schema),
             table.column_list()
         );
-        let mut sink = schema.copy_in_raw(&into).await?;
-        let streamed = async {
-            let mut rows = placed.copy_out_raw(&out).await?;
-            while let Some(chunk) = rows.next().await {
-                sink.send(chunk?).await?;
-            }
-            Ok::<_, sqlx::Error>(())
-        }
-        .await;
-        if let Err(error) = streamed {
-            let _ = sink.abort("tenancy: target stream failed").await;
-            return Err(error.into());
-        }
-        sink.finish().await?;
+        pipe_copy(&mut placed, &out, &mut schema, &into).await?;
         sequences::advance(&mut schema, &table.source_in(&tenant.schema), table).await?;
     }
     sqlx::query("DELETE FROM tenancy_migration.fence WHERE schema_name = $1")

@@ -36,6 +36,7 @@
 mod checkpoint;
 mod copy;
 mod cutover;
+mod pipe;
 mod placement;
 mod plan;
 mod sequences;
@@ -45,6 +46,7 @@ mod verify;
 pub use checkpoint::{BOOKKEEPING_SCHEMA, Checkpoint, install_target};
 pub use copy::{CopyOptions, Progress, TenantCopy, copy_all, copy_tenant};
 pub use cutover::{CutoverReport, cutover, rollback};
+pub use pipe::pipe_copy;
 pub use placement::{Home, PlacedPool, PlacedTransaction, Placement, is_tenant_moved};
 pub use plan::{
     Column, Difference, MigrationPlan, SourceLayout, TablePlan, TenantSchema, plan_migration,

@@ -598,7 +598,7 @@ pub async fn plan_migration(
         wanted.sort();
         let has_key = unique_keys
             .get(table)
-            .is_some_and(|keys| keys.iter().any(|k| *k == wanted));
+            .is_some_and(|keys| keys.contains(&wanted));
         if !shape.key.is_empty() && !has_key {
             let key: Vec<&str> = std::iter::once(tenant_column.as_str())
                 .chain(shape.key.iter().map(|c| c.name.as_str()))
