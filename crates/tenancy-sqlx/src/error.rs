@@ -134,9 +134,7 @@ pub enum Error {
     },
 
     /// The tenant is being moved between its schema and the shared tables right now.
-    #[error(
-        "tenant {tenant} is being moved between schema and shared tables; retry in a moment"
-    )]
+    #[error("tenant {tenant} is being moved between schema and shared tables; retry in a moment")]
     TenantMoving {
         /// The tenant.
         tenant: String,

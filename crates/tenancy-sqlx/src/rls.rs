@@ -219,7 +219,10 @@ async fn check_table(
         problems.push(RlsProblem::NotForced(table.clone()));
     }
     if owned {
-        problems.push(RlsProblem::RoleOwnsTable { table: table.clone(), role });
+        problems.push(RlsProblem::RoleOwnsTable {
+            table: table.clone(),
+            role,
+        });
     }
     let policies: Vec<(String, bool, bool)> = sqlx::query_as(
         "SELECT policyname::text, permissive = 'PERMISSIVE', \

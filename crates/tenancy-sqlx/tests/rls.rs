@@ -36,14 +36,20 @@ async fn verify_rls_finds_every_gap_and_passes_once_applied() -> TestResult {
 
     // The superuser bypasses RLS whatever the tables say, and owns the tables.
     let as_superuser = rls::verify_rls(db.pool(), &catalog).await?;
-    assert!(matches!(
-        as_superuser.as_slice(),
-        [
-            RlsProblem::RoleBypasses { attribute: "SUPERUSER", .. },
-            RlsProblem::RoleOwnsTable { .. },
-            RlsProblem::RoleOwnsTable { .. },
-        ]
-    ), "{as_superuser:?}");
+    assert!(
+        matches!(
+            as_superuser.as_slice(),
+            [
+                RlsProblem::RoleBypasses {
+                    attribute: "SUPERUSER",
+                    ..
+                },
+                RlsProblem::RoleOwnsTable { .. },
+                RlsProblem::RoleOwnsTable { .. },
+            ]
+        ),
+        "{as_superuser:?}"
+    );
 
     // A stray permissive policy is OR-ed with ours and opens the table.
     sqlx::query("CREATE POLICY everyone ON tasks USING (true)")

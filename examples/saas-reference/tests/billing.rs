@@ -38,7 +38,11 @@ async fn fake_stripe() -> anyhow::Result<(String, Seen)> {
                     );
                 }
                 if let Ok(mut seen) = seen.lock() {
-                    seen.push((path.to_owned(), String::from_utf8_lossy(&body).into_owned(), auth));
+                    seen.push((
+                        path.to_owned(),
+                        String::from_utf8_lossy(&body).into_owned(),
+                        auth,
+                    ));
                 }
                 (StatusCode::OK, Json(reply()))
             }
