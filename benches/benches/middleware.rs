@@ -58,7 +58,7 @@ fn bench_case<S>(
     c: &mut BenchmarkGroup<'_, WallTime>,
     rt: &tokio::runtime::Runtime,
     name: &str,
-    service: S,
+    service: &S,
 ) where
     S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone,
 {
@@ -96,7 +96,7 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut c = criterion.benchmark_group(GROUP);
 
-    bench_case(&mut c, &rt, "bare", service_fn(handler));
+    bench_case(&mut c, &rt, "bare", &service_fn(handler));
 
     let header = slugs();
     warm(&header, &rt);
@@ -104,7 +104,7 @@ fn main() {
         &mut c,
         &rt,
         "header_cached",
-        layered(HeaderResolver::default().keys(header)),
+        &layered(HeaderResolver::default().keys(header)),
     );
 
     let sub = slugs();
@@ -113,7 +113,7 @@ fn main() {
         &mut c,
         &rt,
         "subdomain_cached",
-        layered(SubdomainResolver::new("example.com").keys(sub)),
+        &layered(SubdomainResolver::new("example.com").keys(sub)),
     );
 
     let path = slugs();
@@ -122,7 +122,7 @@ fn main() {
         &mut c,
         &rt,
         "path_prefix_cached",
-        layered(PathPrefixResolver::new("/t").keys(path)),
+        &layered(PathPrefixResolver::new("/t").keys(path)),
     );
 
     let chained = slugs();
@@ -130,7 +130,7 @@ fn main() {
     let chain = Chain::new()
         .require(JwtClaimResolver::new("tenant_id"))
         .optional(HeaderResolver::default().keys(chained));
-    bench_case(&mut c, &rt, "jwt_and_header_chain", layered(chain));
+    bench_case(&mut c, &rt, "jwt_and_header_chain", &layered(chain));
 
     c.finish();
     criterion.final_summary();

@@ -224,6 +224,9 @@ pub(super) fn is_default_keyword(expr: &Expr) -> bool {
 /// values: when both are constants the first arm folds to true (match) or false (mismatch, and
 /// failing at plan time is then correct); when either is a parameter of a generic plan nothing is
 /// folded and the check runs per row. A NULL value also fails.
+///
+/// Citus evaluates the constant parts of `INSERT ... VALUES` rows one by one on the coordinator,
+/// failing arm included, so guarded rows are written as a `SELECT` (see `insert.rs`).
 pub(super) fn tenant_guard(value: Expr, tenant: &Expr) -> Expr {
     let e = parenthesise(value);
     let as_text = |expr: Expr| Expr::Cast {
