@@ -38,10 +38,21 @@ async fn hundred_tenant_schemas_are_copied_and_verified_equal() -> TestResult {
     let rows: u64 = copied.iter().map(|c| c.rows).sum();
     assert_eq!(i64::try_from(rows)?, expected);
     assert_eq!(target_rows(target.pool()).await?, expected);
-    assert!(
-        copied.iter().all(|c| c.batches >= 3),
-        "small batches: several per tenant"
-    );
+    // Batches are exact key ranges of 7 rows: ceil(rows / 7) per table, no more, no fewer.
+    for c in &copied {
+        let s = &c.tenant.schema;
+        let sizes: (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT (SELECT count(*) FROM {s}.projects), (SELECT count(*) FROM {s}.tasks),
+                    (SELECT count(*) FROM {s}.comments)"
+        )))
+        .fetch_one(source.pool())
+        .await?;
+        let expected = [sizes.0, sizes.1, sizes.2]
+            .iter()
+            .map(|n| u64::try_from((n + 6) / 7))
+            .sum::<Result<u64, _>>()?;
+        assert_eq!(c.batches, expected, "{}", c.tenant);
+    }
 
     let report = verify_all(&plan, source.pool(), target.pool(), 4).await?;
     assert!(report.is_equal(), "{report}");

@@ -184,11 +184,15 @@ async fn copy_batch(
         table
             .key
             .iter()
-            .map(|c| format!("{} DESC", quote_identifier(&c.name))),
+            // Qualified: a bare name would bind to the `::text` output column and sort as text.
+            .map(|c| format!("b.{} DESC", quote_identifier(&c.name))),
     );
+    // The batch's last key and its size: a short batch is the table's last one in this snapshot
+    // (rows written after the snapshot arrive through change capture), so it also marks the table
+    // done, in the same transaction.
     let upper_sql = format!(
-        "SELECT {as_text} FROM (SELECT {key} FROM {from} {after} ORDER BY {key} LIMIT {}) s \
-         ORDER BY {descending} LIMIT 1",
+        "WITH b AS (SELECT {key} FROM {from} {after} ORDER BY {key} LIMIT {}) \
+         SELECT {as_text}, (SELECT count(*) FROM b) FROM b ORDER BY {descending} LIMIT 1",
         options.batch_rows
     );
     let upper = sqlx::query(sqlx::AssertSqlSafe(upper_sql))
@@ -201,7 +205,9 @@ async fn copy_batch(
         tx.commit().await?;
         return Ok(0);
     };
-    let upper: Vec<String> = (0..table.key.len())
+    let width = table.key.len();
+    let in_batch: i64 = upper.try_get(width)?;
+    let upper: Vec<String> = (0..width)
         .map(|i| upper.try_get::<String, _>(i))
         .collect::<Result<_, _>>()?;
     let upto = format!("({key}) <= ({})", table.key_literal(&upper));
@@ -223,6 +229,7 @@ async fn copy_batch(
     );
     let rows = pipe_copy(source, &copy_out, &mut tx, &copy_in).await?;
     state.last_key = Some(upper);
+    state.done = u64::try_from(in_batch).unwrap_or(0) < options.batch_rows;
     state.rows_copied += i64::try_from(rows).unwrap_or(i64::MAX);
     checkpoint::save(&mut tx, &tenant.tenant, &table.name, state).await?;
     tx.commit().await?;
