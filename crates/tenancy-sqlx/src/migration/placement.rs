@@ -231,6 +231,11 @@ pub fn is_tenant_moved(error: &sqlx::Error) -> bool {
 /// A pool that serves each tenant from its current home: its schema (through
 /// [`SchemaTenancy`]) or the shared tables (through [`TenantPool`]).
 ///
+/// Both databases need the migration's bookkeeping (`tenancy_migration`, created by
+/// [`install_source`](crate::migration::install_source) /
+/// [`install_target`](crate::migration::install_target) or the first `tenancy migrate` run):
+/// schema-home transactions read the source's fence, shared-home ones the placement row.
+///
 /// # Example
 /// ```no_run
 /// use tenancy_sqlx::migration::{PlacedPool, PlacedTransaction, Placement};
