@@ -102,19 +102,24 @@ impl fmt::Display for TableName {
 /// ```
 #[must_use]
 pub fn quote_identifier(ident: &str) -> String {
+    if needs_quotes(ident) {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    } else {
+        ident.to_owned()
+    }
+}
+
+/// Whether PostgreSQL would misread `ident` written without double quotes: anything but a
+/// lower-case ASCII name that is not a reserved keyword.
+pub(crate) fn needs_quotes(ident: &str) -> bool {
     let plain = ident
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && ident
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && RESERVED_KEYWORDS.binary_search(&ident).is_err();
-    if plain {
-        ident.to_owned()
-    } else {
-        format!("\"{}\"", ident.replace('"', "\"\""))
-    }
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    !plain || RESERVED_KEYWORDS.binary_search(&ident).is_ok()
 }
 
 /// PostgreSQL's reserved and type/function-name keywords: as identifiers they must be quoted.

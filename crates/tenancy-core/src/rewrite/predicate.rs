@@ -7,6 +7,7 @@ use sqlparser::ast::{
 };
 
 use super::TenantValue;
+use crate::catalog::needs_quotes;
 use crate::tenant::TenantId;
 
 impl TenantValue<'_> {
@@ -22,125 +23,12 @@ impl TenantValue<'_> {
     }
 }
 
-/// PostgreSQL's reserved key words (sorted), which cannot be column names unquoted.
-const POSTGRES_RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "binary",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "group",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "intersect",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "natural",
-    "not",
-    "notnull",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "outer",
-    "overlaps",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "right",
-    "select",
-    "session_user",
-    "similar",
-    "some",
-    "symmetric",
-    "system_user",
-    "table",
-    "tablesample",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "verbose",
-    "when",
-    "where",
-    "window",
-    "with",
-];
-
 /// An identifier for a folded column name, quoted when PostgreSQL would otherwise misread it.
 pub(super) fn column_ident(column: &str) -> Ident {
-    let plain = column
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && column
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let keyword = plain && POSTGRES_RESERVED.binary_search(&column).is_ok();
-    if plain && !keyword {
-        Ident::new(column)
-    } else {
+    if needs_quotes(column) {
         Ident::with_quote('"', column)
+    } else {
+        Ident::new(column)
     }
 }
 
@@ -280,11 +168,6 @@ fn case(arms: Vec<(Expr, Expr)>, otherwise: Expr) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reserved_words_are_sorted_for_binary_search() {
-        assert!(POSTGRES_RESERVED.windows(2).all(|w| w[0] < w[1]));
-    }
 
     #[test]
     fn only_identifiers_that_need_it_are_quoted() {
