@@ -10,19 +10,11 @@ type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// `None` (after saying so) when no Citus cluster is configured.
 async fn citus_db(test: &str) -> TestResult<Option<TestDatabase>> {
-    match TestDatabase::builder()
+    Ok(TestDatabase::builder()
         .citus()
         .max_connections(4)
-        .create()
-        .await
-    {
-        Ok(db) => Ok(Some(db)),
-        Err(tenancy_testing::Error::NoCitus { .. }) => {
-            println!("{test}: skipped: CITUS_URL not set");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
+        .create_or_skip(test)
+        .await?)
 }
 
 fn t(name: &str) -> TableName {

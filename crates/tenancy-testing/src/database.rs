@@ -129,6 +129,35 @@ impl TestDatabaseBuilder {
         self
     }
 
+    /// Like [`create`](Self::create), but when no Citus cluster is configured (the Citus flavor
+    /// without `CITUS_URL` or Docker) it prints `<test>: skipped: CITUS_URL not set` and returns
+    /// `None`, so a Citus-only test can skip itself visibly.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create), except [`Error::NoCitus`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// # async fn run() -> tenancy_testing::Result<()> {
+    /// use tenancy_testing::TestDatabase;
+    ///
+    /// let Some(db) = TestDatabase::builder().citus().create_or_skip("my_citus_test").await? else {
+    ///     return Ok(());
+    /// };
+    /// db.cleanup().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_or_skip(self, test: &str) -> Result<Option<TestDatabase>> {
+        match self.create().await {
+            Ok(db) => Ok(Some(db)),
+            Err(Error::NoCitus { .. }) => {
+                println!("{test}: skipped: CITUS_URL not set");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates the database and its pool.
     ///
     /// # Errors
