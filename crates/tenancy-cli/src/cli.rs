@@ -111,9 +111,9 @@ Exit codes:
 Example:
   tenancy distribute --database-url postgres://localhost:9700/app --catalog tenancy.toml --dry-run";
 
-/// Arguments of `tenancy check`.
+/// The database, catalog and tenant table that `check` and `distribute` share.
 #[derive(Debug, Args)]
-pub(crate) struct CheckArgs {
+pub(crate) struct ClusterArgs {
     /// The database to inspect (plain PostgreSQL before migrating, or Citus).
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) database_url: String,
@@ -125,6 +125,13 @@ pub(crate) struct CheckArgs {
     /// The tenant table itself, which every tenant table is colocated with.
     #[arg(long, value_name = "TABLE")]
     pub(crate) tenant_table: Option<String>,
+}
+
+/// Arguments of `tenancy check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
 
     /// `.sql` files, directories or `.sqlx/` query data to check for writes to the tenant column.
     #[arg(long, value_name = "PATH", num_args = 1..)]
@@ -142,17 +149,8 @@ pub(crate) struct CheckArgs {
 /// Arguments of `tenancy distribute`.
 #[derive(Debug, Args)]
 pub(crate) struct DistributeArgs {
-    /// The Citus coordinator.
-    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
-    pub(crate) database_url: String,
-
-    /// The catalog of tenant and reference tables (TOML).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) catalog: PathBuf,
-
-    /// The tenant table itself, which every tenant table is colocated with.
-    #[arg(long, value_name = "TABLE")]
-    pub(crate) tenant_table: Option<String>,
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
 
     /// Print the plan's SQL without running it.
     #[arg(long)]

@@ -4,26 +4,20 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use tenancy_core::TableName;
-use tenancy_sqlx::citus::{ReadinessOptions, SourceStatement, check_readiness};
+use tenancy_sqlx::citus::{SourceStatement, check_readiness};
 use tenancy_sqlx::rls::verify_rls;
 
 use crate::cli::CheckArgs;
-use crate::commands::{connect, load_catalog, runtime};
+use crate::commands::{cluster_inputs, connect, runtime};
 use crate::error::Error;
 use crate::sources::{self, Found};
 
 /// Runs the command: exit 1 when anything blocks distribution (or RLS, with `--rls`).
 pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
-    let catalog = load_catalog(&args.catalog)?;
-    let mut options = ReadinessOptions::default().statements(statements(args)?);
-    if let Some(table) = &args.tenant_table {
-        options = options.tenant_table(
-            TableName::parse(table).map_err(|e| Error::Input(format!("--tenant-table: {e}")))?,
-        );
-    }
+    let (catalog, options) = cluster_inputs(&args.cluster)?;
+    let options = options.statements(statements(args)?);
     runtime()?.block_on(async {
-        let pool = connect(&args.database_url).await?;
+        let pool = connect(&args.cluster.database_url).await?;
         let report = check_readiness(&pool, &catalog, &options).await?;
         let mut out = std::io::stdout().lock();
         let mut ready = report.is_ready();

@@ -3,24 +3,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use tenancy_core::TableName;
-use tenancy_sqlx::citus::{Citus, OnPlainPostgres, ReadinessOptions, plan_distribution};
+use tenancy_sqlx::citus::{Citus, OnPlainPostgres, plan_distribution};
 
 use crate::cli::DistributeArgs;
-use crate::commands::{connect, load_catalog, runtime};
+use crate::commands::{cluster_inputs, connect, runtime};
 use crate::error::Error;
 
 /// Runs the command: prints the plan, applies it unless `--dry-run`.
 pub(crate) fn run(args: &DistributeArgs) -> Result<ExitCode, Error> {
-    let catalog = load_catalog(&args.catalog)?;
-    let mut options = ReadinessOptions::default();
-    if let Some(table) = &args.tenant_table {
-        options = options.tenant_table(
-            TableName::parse(table).map_err(|e| Error::Input(format!("--tenant-table: {e}")))?,
-        );
-    }
+    let (catalog, options) = cluster_inputs(&args.cluster)?;
     runtime()?.block_on(async {
-        let pool = connect(&args.database_url).await?;
+        let pool = connect(&args.cluster.database_url).await?;
         // Refuses with the readiness report while anything blocks distribution.
         let plan = plan_distribution(&pool, &catalog, &options).await?;
         let mut out = std::io::stdout().lock();

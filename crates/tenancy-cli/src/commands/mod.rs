@@ -13,8 +13,10 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use tenancy_core::{Catalog, Rewriter};
+use tenancy_core::{Catalog, Rewriter, TableName};
+use tenancy_sqlx::citus::ReadinessOptions;
 
+use crate::cli::ClusterArgs;
 use crate::error::Error;
 
 /// Loads the catalog file and builds a rewriter over it.
@@ -50,4 +52,16 @@ pub(crate) fn load_catalog(path: &Path) -> Result<Catalog, Error> {
         path: path.to_owned(),
         source: Box::new(source),
     })
+}
+
+/// The catalog and readiness options `check` and `distribute` both start from.
+pub(crate) fn cluster_inputs(args: &ClusterArgs) -> Result<(Catalog, ReadinessOptions), Error> {
+    let catalog = load_catalog(&args.catalog)?;
+    let mut options = ReadinessOptions::default();
+    if let Some(table) = &args.tenant_table {
+        options = options.tenant_table(
+            TableName::parse(table).map_err(|e| Error::Input(format!("--tenant-table: {e}")))?,
+        );
+    }
+    Ok((catalog, options))
 }
