@@ -5,14 +5,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tenancy_core::{Scoped, TenantId, scope, scope_sync};
 use tower_service::Service;
 
-use crate::rejection::Rejection;
+use crate::body::RejectionBody;
+use crate::rejection::{Rejection, is_grpc};
 use crate::resolver::{Resolution, Resolving};
 
 /// A request waiting for its tenant lookup.
@@ -56,6 +56,8 @@ pin_project! {
         },
         Rejected {
             rejection: Rejection,
+            // Answer the gRPC way: the request's content-type was `application/grpc…`.
+            grpc: bool,
         },
     }
 }
@@ -118,7 +120,8 @@ where
         },
         Err(rejection) => {
             tracing::debug!(status = rejection.status().as_u16(), %rejection, "request rejected: no tenant");
-            State::Rejected { rejection }
+            let grpc = is_grpc(request.headers());
+            State::Rejected { rejection, grpc }
         }
     }
 }
@@ -136,7 +139,7 @@ where
 impl<S, B, ResBody> Future for ResponseFuture<S, B>
 where
     S: Service<Request<B>, Response = Response<ResBody>>,
-    ResBody: From<Bytes>,
+    ResBody: RejectionBody,
 {
     type Output = Result<Response<ResBody>, S::Error>;
 
@@ -156,8 +159,8 @@ where
                 }
                 StateProj::Running { fut } => return fut.poll(cx),
                 StateProj::Unscoped { fut } => return fut.poll(cx),
-                StateProj::Rejected { rejection } => {
-                    return Poll::Ready(Ok(rejection.to_response()));
+                StateProj::Rejected { rejection, grpc } => {
+                    return Poll::Ready(Ok(rejection.to_response_for(*grpc)));
                 }
             }
         }

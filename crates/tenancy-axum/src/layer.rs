@@ -16,8 +16,13 @@ use crate::service::TenantService;
 /// [`tenancy_core::scope`], so handlers, the data layer and tasks started with
 /// [`tenancy_core::spawn`] see the tenant, and a tracing span carries `tenant_id`.
 ///
-/// Works with any `tower::Service<http::Request<B>>` whose response body can be built from
-/// [`Bytes`](bytes::Bytes) — axum, hyper, and tonic's `Routes::into_axum_router()`.
+/// Works with any `tower::Service<http::Request<B>>` whose response body is a
+/// [`RejectionBody`](crate::RejectionBody) — axum, hyper and tower-http bodies, and with feature
+/// `tonic` tonic's: `tonic::transport::Server::builder().layer(TenantLayer::new(..))` or a layer
+/// around `tonic::service::Routes`. gRPC calls (`content-type: application/grpc…`) are rejected
+/// with a `grpc-status` instead of a problem document
+/// ([`Rejection::to_grpc_response`](crate::Rejection::to_grpc_response)), so a tonic client gets
+/// e.g. `Code::NotFound` for an unknown tenant.
 ///
 /// # Example
 /// ```
@@ -40,6 +45,34 @@ use crate::service::TenantService;
 /// assert_eq!(response.status(), 200);
 /// # Ok(())
 /// # }
+/// ```
+///
+/// # Example: tonic (feature `tonic`)
+/// ```
+/// # #[cfg(feature = "tonic")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tenancy_axum::{TenantLayer, resolver::HeaderResolver};
+/// use tonic::service::Routes;
+/// use tower::{Layer, ServiceExt};
+///
+/// // In a server: every call's `x-tenant` metadata names its tenant.
+/// let layer = TenantLayer::new(HeaderResolver::default());
+/// let _server = tonic::transport::Server::builder()
+///     .layer(layer.clone())
+///     .add_routes(Routes::default()); // your generated services go here
+///
+/// // A call without the metadata never reaches a service: the client sees INVALID_ARGUMENT.
+/// let routes = layer.layer(Routes::default());
+/// let call = http::Request::post("/my.Service/Method")
+///     .header("content-type", "application/grpc")
+///     .body(tonic::body::Body::empty())?;
+/// let response = routes.oneshot(call).await?;
+/// assert_eq!(response.headers()["grpc-status"], "3");
+/// # Ok(())
+/// # }
+/// # #[cfg(not(feature = "tonic"))]
+/// # fn main() {}
 /// ```
 pub struct TenantLayer<R> {
     resolver: Arc<R>,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod body;
 pub mod extract;
 mod future;
 mod layer;
@@ -10,6 +11,7 @@ pub mod rejection;
 pub mod resolver;
 mod service;
 
+pub use body::RejectionBody;
 pub use extract::{OptionalTenant, Tenant};
 pub use future::ResponseFuture;
 pub use layer::TenantLayer;

@@ -5,8 +5,12 @@
 //! (100,000 tenants by default); an evicted bucket comes back full, which at worst grants a
 //! rarely seen tenant one extra burst. Requests without a tenant (public routes) are not limited.
 //!
+//! A gRPC call over quota gets `RESOURCE_EXHAUSTED` with `retry-after` metadata instead
+//! ([`Rejection::to_grpc_response`](crate::Rejection::to_grpc_response)).
+//!
 //! The layer reads the tenant scope, so it must run *inside* [`TenantLayer`](crate::TenantLayer):
-//! with axum, add it with `.layer(..)` before the tenant layer.
+//! with axum, add it with `.layer(..)` before the tenant layer; with tonic's
+//! `Server::builder()`, after it.
 //!
 //! # Example
 //! ```
@@ -42,7 +46,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use quick_cache::sync::Cache;
@@ -51,7 +54,8 @@ use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::rejection::Rejection;
+use crate::body::RejectionBody;
+use crate::rejection::{Rejection, is_grpc};
 
 /// How many requests a tenant may make: a sustained rate and a burst.
 ///
@@ -209,7 +213,7 @@ impl<S: fmt::Debug> fmt::Debug for TenantRateLimit<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for TenantRateLimit<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: From<Bytes>,
+    ResBody: RejectionBody,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -232,6 +236,7 @@ where
                     rejection: Rejection::RateLimited {
                         retry_after_secs: retry_after_secs.max(1),
                     },
+                    grpc: is_grpc(request.headers()),
                 }
             }
         };
@@ -255,9 +260,11 @@ pin_project! {
             #[pin]
             fut: F,
         },
-        // Over quota: answered 429 without calling the inner service.
+        // Over quota: answered 429 (or `RESOURCE_EXHAUSTED` to a gRPC call) without calling
+        // the inner service.
         Limited {
             rejection: Rejection,
+            grpc: bool,
         },
     }
 }
@@ -265,14 +272,16 @@ pin_project! {
 impl<F, ResBody, E> Future for RateLimitFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
-    ResBody: From<Bytes>,
+    ResBody: RejectionBody,
 {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
             StateProj::Inner { fut } => fut.poll(cx),
-            StateProj::Limited { rejection } => Poll::Ready(Ok(rejection.to_response())),
+            StateProj::Limited { rejection, grpc } => {
+                Poll::Ready(Ok(rejection.to_response_for(*grpc)))
+            }
         }
     }
 }

@@ -5,10 +5,10 @@ use std::mem;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
 use http::{Request, Response};
 use tower_service::Service;
 
+use crate::body::RejectionBody;
 use crate::future::ResponseFuture;
 use crate::resolver::ResolveTenant;
 
@@ -82,7 +82,7 @@ impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for TenantService<S, R>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     R: ResolveTenant,
-    ResBody: From<Bytes>,
+    ResBody: RejectionBody,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;

@@ -1,15 +1,21 @@
-//! Why a request got no tenant, answered as `application/problem+json` (RFC 9457).
+//! Why a request got no tenant, answered as `application/problem+json` (RFC 9457), or with a
+//! `grpc-status` to gRPC clients.
 //!
-//! | rejection | status | when |
-//! |---|---|---|
-//! | [`Rejection::Missing`] | 400 | the request names no tenant where one is required |
-//! | [`Rejection::Unauthenticated`] | 401 | the tenant comes from credentials and there are none |
-//! | [`Rejection::Malformed`] | 400 | the tenant key is not a well-formed key |
-//! | [`Rejection::Disagreement`] | 403 | two sources name different tenants |
-//! | [`Rejection::Unknown`] | 404 | no tenant has this key |
-//! | [`Rejection::Unavailable`] | 503 | the key lookup failed (e.g. the database is down) |
-//! | [`Rejection::RateLimited`] | 429 | the tenant used up its quota ([`TenantRateLimitLayer`](crate::TenantRateLimitLayer)) |
-//! | [`Rejection::NotInstalled`] | 500 | a handler asked for a tenant but no [`TenantLayer`](crate::TenantLayer) ran |
+//! | rejection | status | gRPC status | when |
+//! |---|---|---|---|
+//! | [`Rejection::Missing`] | 400 | `INVALID_ARGUMENT` (3) | the request names no tenant where one is required |
+//! | [`Rejection::Unauthenticated`] | 401 | `UNAUTHENTICATED` (16) | the tenant comes from credentials and there are none |
+//! | [`Rejection::Malformed`] | 400 | `INVALID_ARGUMENT` (3) | the tenant key is not a well-formed key |
+//! | [`Rejection::Disagreement`] | 403 | `PERMISSION_DENIED` (7) | two sources name different tenants |
+//! | [`Rejection::Unknown`] | 404 | `NOT_FOUND` (5) | no tenant has this key |
+//! | [`Rejection::Unavailable`] | 503 | `UNAVAILABLE` (14) | the key lookup failed (e.g. the database is down) |
+//! | [`Rejection::RateLimited`] | 429 | `RESOURCE_EXHAUSTED` (8) | the tenant used up its quota ([`TenantRateLimitLayer`](crate::TenantRateLimitLayer)) |
+//! | [`Rejection::NotInstalled`] | 500 | `INTERNAL` (13) | a handler asked for a tenant but no [`TenantLayer`](crate::TenantLayer) ran |
+//!
+//! The middleware answers a request whose `content-type` starts with `application/grpc` the gRPC
+//! way ([`Rejection::to_grpc_response`]: HTTP 200, trailers-only, `grpc-status` and
+//! `grpc-message`), so gRPC clients such as tonic see a `Status` with the code above; every
+//! other request gets the problem document ([`Rejection::to_response`]).
 //!
 //! Bodies are built from fixed text plus the *name* of the source (e.g. `header X-Tenant`): they
 //! never echo the key from the request and never say whether some other tenant exists, so the
@@ -29,11 +35,17 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+mod grpc;
+
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
+
+use crate::body::RejectionBody;
+
+pub(crate) use grpc::is_grpc;
 
 /// The media type of every rejection body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -222,7 +234,7 @@ impl Rejection {
         })
     }
 
-    /// The problem response, for any body type that can be built from bytes.
+    /// The problem response, in any [`RejectionBody`] type.
     ///
     /// A 401 also carries `WWW-Authenticate: Bearer`, a 429 `Retry-After`.
     ///
@@ -233,12 +245,28 @@ impl Rejection {
     /// assert_eq!(response.headers()["www-authenticate"], "Bearer");
     /// ```
     #[must_use]
-    pub fn to_response<B: From<Bytes>>(&self) -> Response<B> {
+    pub fn to_response<B: RejectionBody>(&self) -> Response<B> {
         let body = Bytes::from(self.to_problem_json().to_string());
-        let mut response = Response::new(B::from(body));
+        let mut response = Response::new(B::from_bytes(body));
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        self.insert_hints(headers);
+        response
+    }
+
+    /// The problem response, or the gRPC one when `grpc` is true (the request was gRPC).
+    pub(crate) fn to_response_for<B: RejectionBody>(&self, grpc: bool) -> Response<B> {
+        if grpc {
+            self.to_grpc_response()
+        } else {
+            self.to_response()
+        }
+    }
+
+    /// Headers that tell the client what to do next: `WWW-Authenticate` on 401, `Retry-After`
+    /// on 429.
+    fn insert_hints(&self, headers: &mut HeaderMap) {
         match self {
             Self::Unauthenticated { .. } => {
                 headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -248,7 +276,6 @@ impl Rejection {
             }
             _ => {}
         }
-        response
     }
 }
 
