@@ -291,6 +291,16 @@ pub const CASES: &[Case] = &[
         params: &[OtherTenant],
         expect: Expect::TenantMismatch,
     },
+    // Code that binds its own tenant and upserts (the guarded row goes through INSERT ... SELECT).
+    bound(
+        "INSERT INTO tags (tenant_id, id, name) VALUES ($1, 1, $2) ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name RETURNING *",
+        &[OwnTenant, Text("upserted")],
+    ),
+    Case {
+        sql: "INSERT INTO tags (tenant_id, id, name) VALUES ($1, 1, 'forged') ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name",
+        params: &[OtherTenant],
+        expect: Expect::TenantMismatch,
+    },
     // --- UPDATE
     same("UPDATE tasks SET status = 'done' WHERE priority > 2"),
     same(

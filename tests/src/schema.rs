@@ -127,6 +127,39 @@ CREATE TABLE app."Events" (
     )
 }
 
+/// Distributes the shared schema on Citus: every tenant table by its tenant column, colocated
+/// with `accounts`; `plans` a reference table. Citus refuses a foreign key from a local table to
+/// a distributed one, so the foreign keys are set aside while the tables are distributed (in
+/// foreign-key order) and put back afterwards, exactly as they were. One connection per node
+/// (`sequential`) because some of those keys point at a reference table.
+pub const DISTRIBUTE: &str = r#"
+SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+CREATE TEMP TABLE set_aside AS
+    SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
+    FROM pg_constraint
+    WHERE contype = 'f' AND connamespace IN ('public'::regnamespace, 'app'::regnamespace);
+DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM set_aside LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
+    END LOOP;
+END $$;
+SELECT create_reference_table('plans');
+SELECT create_distributed_table('accounts', 'id');
+SELECT create_distributed_table('users', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('projects', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('tasks', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('comments', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('tags', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('task_tags', 'tenant_id', colocate_with => 'accounts');
+SELECT create_distributed_table('app."Events"', 'tenant_id', colocate_with => 'accounts');
+DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM set_aside LOOP
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+    END LOOP;
+END $$;
+DROP TABLE set_aside;
+"#;
+
 /// The seed for the shared database (all tenants) or an isolated one (one tenant).
 pub fn seed(isolated_for: Option<i64>) -> Seed {
     let seed = Seed::new(ddl(isolated_for));

@@ -12,6 +12,12 @@ async fn differential(mode: Mode) -> Result<(), BoxError> {
             match fixture.run(case, tenant, mode).await {
                 Ok(Verdict::Same) => same += 1,
                 Ok(Verdict::Refused) => refused += 1,
+                Ok(Verdict::CitusUnsupported) => {
+                    failures.push(format!(
+                        "[tenant {tenant}] {}: Citus verdict on PostgreSQL",
+                        case.sql
+                    ));
+                }
                 Err(reason) => {
                     failures.push(format!("[tenant {tenant}] {}\n    {reason}", case.sql));
                 }

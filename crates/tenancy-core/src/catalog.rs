@@ -21,6 +21,11 @@ pub const DEFAULT_TENANT_COLUMN: &str = "tenant_id";
 /// Schemas whose tables hold no tenant data and are always readable (PostgreSQL's own catalogs).
 const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
+/// Whether `schema` is one of PostgreSQL's system schemas, whose tables are always reference.
+pub(crate) fn is_system_schema(schema: &str) -> bool {
+    SYSTEM_SCHEMAS.contains(&schema)
+}
+
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 /// A schema-qualified table name with PostgreSQL identifier folding already applied.
@@ -331,7 +336,10 @@ pub enum TableRole {
 #[derive(Debug)]
 pub struct Catalog {
     default_tenant_column: String,
-    tables: BTreeMap<TableName, TableRole>,
+    /// schema → table → (full name, role): looked up with borrowed parts, so resolving a table
+    /// in the rewriter allocates nothing. Iterates in [`TableName`] order.
+    tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>>,
+    len: usize,
     generation: u64,
 }
 
@@ -387,11 +395,16 @@ impl Catalog {
     #[must_use]
     pub fn role(&self, table: &TableName) -> Option<&TableRole> {
         static REFERENCE: TableRole = TableRole::Reference;
-        self.tables.get(table).or_else(|| {
-            SYSTEM_SCHEMAS
-                .contains(&table.schema())
-                .then_some(&REFERENCE)
-        })
+        match self.entry(table.schema(), table.name()) {
+            Some((_, role)) => Some(role),
+            None => is_system_schema(table.schema()).then_some(&REFERENCE),
+        }
+    }
+
+    /// The listed table `schema.name` (both already folded) with its role, without allocating.
+    pub(crate) fn entry(&self, schema: &str, name: &str) -> Option<(&TableName, &TableRole)> {
+        let (table, role) = self.tables.get(schema)?.get(name)?;
+        Some((table, role))
     }
 
     /// Like [`role`](Self::role), but an unknown table is an error (the rewriter fails closed).
@@ -412,19 +425,21 @@ impl Catalog {
 
     /// Every listed table with its role, in name order.
     pub fn tables(&self) -> impl Iterator<Item = (&TableName, &TableRole)> {
-        self.tables.iter()
+        self.tables
+            .values()
+            .flat_map(|tables| tables.values().map(|(table, role)| (table, role)))
     }
 
     /// How many tables are listed.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.tables.len()
+        self.len
     }
 
     /// Whether no table is listed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.len == 0
     }
 
     /// A process-unique number for this catalog instance, used to key rewrite caches.
@@ -497,7 +512,9 @@ impl CatalogBuilder {
             Some(column) => fold_identifier(column)?,
             None => DEFAULT_TENANT_COLUMN.to_owned(),
         };
-        let mut tables = BTreeMap::new();
+        let mut tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>> =
+            BTreeMap::new();
+        let mut len = 0;
         for (table, column, reference) in self.entries {
             let name = TableName::parse(&table)?;
             let role = if reference {
@@ -509,13 +526,19 @@ impl CatalogBuilder {
                 };
                 TableRole::Tenant { column }
             };
-            if tables.insert(name.clone(), role).is_some() {
+            let in_schema = tables.entry(name.schema().to_owned()).or_default();
+            if in_schema
+                .insert(name.name().to_owned(), (name.clone(), role))
+                .is_some()
+            {
                 return Err(Error::Catalog(format!("table {name} is listed twice")));
             }
+            len += 1;
         }
         Ok(Catalog {
             default_tenant_column,
             tables,
+            len,
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         })
     }

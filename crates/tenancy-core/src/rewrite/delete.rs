@@ -28,7 +28,7 @@ impl Scope<'_> {
                 ));
             }
             if let Some(target) = self.target("DELETE", &item.relation)? {
-                preds.push(self.predicate(target.qualifier, &target.column));
+                preds.push(self.predicate(target.qualifier, target.column));
             }
         }
         for item in delete.using.iter_mut().flatten() {

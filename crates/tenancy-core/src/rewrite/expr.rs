@@ -3,11 +3,13 @@
 //!
 //! Instead of matching every expression variant by hand, sqlparser's `VisitorMut` finds each
 //! outermost query below a node; the walker rewrites that query with the current CTE scope and
-//! the visitor skips what is nested inside it (the walker already handled it).
+//! the visitor skips what is nested inside it (the walker already handled it): the rewritten
+//! query's body is parked while the visitor passes over it and put back right after.
 
+use std::mem;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Query, VisitMut, VisitorMut};
+use sqlparser::ast::{Query, SetExpr, Values, VisitMut, VisitorMut, With};
 
 use super::scope::Scope;
 use crate::error::Error;
@@ -21,6 +23,7 @@ impl Scope<'_> {
         let mut visitor = Subqueries {
             scope: self,
             depth: 0,
+            parked: Vec::new(),
         };
         match node.visit(&mut visitor) {
             ControlFlow::Continue(()) => Ok(()),
@@ -33,23 +36,40 @@ struct Subqueries<'s, 'a> {
     scope: &'s mut Scope<'a>,
     /// How many queries enclose the visitor's position; only depth 0 is rewritten here.
     depth: usize,
+    /// The WITH and body of rewritten queries while the visitor passes over them.
+    parked: Vec<(Option<With>, Box<SetExpr>)>,
 }
 
 impl VisitorMut for Subqueries<'_, '_> {
     type Break = Error;
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
-        if self.depth == 0
-            && let Err(error) = self.scope.query(query)
-        {
-            return ControlFlow::Break(error);
+        if self.depth == 0 {
+            if let Err(error) = self.scope.query(query) {
+                return ControlFlow::Break(error);
+            }
+            // Nothing below a rewritten query is rewritten here: let the visitor pass over an
+            // empty body instead of walking the whole subquery again.
+            let empty = Box::new(SetExpr::Values(Values {
+                explicit_row: false,
+                value_keyword: false,
+                rows: Vec::new(),
+            }));
+            self.parked
+                .push((query.with.take(), mem::replace(&mut query.body, empty)));
         }
         self.depth += 1;
         ControlFlow::Continue(())
     }
 
-    fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<Error> {
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
         self.depth -= 1;
+        if self.depth == 0
+            && let Some((with, body)) = self.parked.pop()
+        {
+            query.with = with;
+            query.body = body;
+        }
         ControlFlow::Continue(())
     }
 }

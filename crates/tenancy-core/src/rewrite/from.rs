@@ -84,11 +84,11 @@ impl Scope<'_> {
                 // A column alias list may rename the tenant column: filter before renaming.
                 let renames = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
                 if wrap || renames {
-                    self.wrap_table(factor, &column);
+                    self.wrap_table(factor, column);
                     Ok(Vec::new())
                 } else {
                     let qualifier = exposed_name(name, alias.as_ref());
-                    Ok(vec![self.predicate(qualifier, &column)])
+                    Ok(vec![self.predicate(qualifier, column)])
                 }
             }
             // A set-returning function such as generate_series: not a table, but its

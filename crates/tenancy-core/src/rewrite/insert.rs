@@ -7,7 +7,9 @@ use sqlparser::ast::{
 };
 
 use super::TenantLiteral;
-use super::predicate::{column_ident, conjoin, is_default_keyword, literal_text, tenant_guard};
+use super::predicate::{
+    column_ident, conjoin, is_default_keyword, literal_text, tenant_equals, tenant_guard,
+};
 use super::query::{query_of, select_star};
 use super::scope::{Resolved, Scope, exposed_name, fold};
 use super::statement::refused;
@@ -39,13 +41,13 @@ impl Scope<'_> {
         if !insert.assignments.is_empty() || insert.insert_alias.is_some() || insert.or.is_some() {
             return Err(refused(
                 "INSERT",
-                Some(table),
+                Some(table.clone()),
                 "this INSERT form is not PostgreSQL; use INSERT INTO t (columns) VALUES (...)",
             ));
         }
         self.count_target();
-        self.fill_tenant(insert, &table, &column)?;
-        self.on_conflict(&mut insert.on, qualifier, &table, &column)
+        self.fill_tenant(insert, table, column)?;
+        self.on_conflict(&mut insert.on, qualifier, table, column)
     }
 
     fn fill_tenant(
@@ -220,8 +222,16 @@ impl Scope<'_> {
                             "it may not SET the tenant column; rows never move between tenants",
                         ));
                     }
-                    // Only ever update the current tenant's conflicting row.
-                    let own = self.filter(qualifier, column);
+                    // Only ever update the current tenant's conflicting row. The proposed row
+                    // holds the current tenant (filled in, guarded, or a literal `check_tenant`
+                    // verifies), so comparing with EXCLUDED says the same as comparing with the
+                    // tenant parameter, and Citus can push it down: a parameter in this WHERE
+                    // of an INSERT ... SELECT reaches the workers untyped.
+                    let excluded = Expr::CompoundIdentifier(vec![
+                        Ident::new("EXCLUDED"),
+                        column_ident(column),
+                    ]);
+                    let own = tenant_equals(qualifier, column, excluded);
                     update.selection = conjoin(update.selection.take(), vec![own]);
                     Ok(())
                 }
@@ -268,7 +278,9 @@ pub(super) fn assigned_columns(
         sqlparser::ast::AssignmentTarget::ColumnName(name) => std::slice::from_ref(name),
         sqlparser::ast::AssignmentTarget::Tuple(names) => names,
     };
-    names.iter().filter_map(|n| last_ident(n).map(fold))
+    names
+        .iter()
+        .filter_map(|n| last_ident(n).map(|ident| fold(ident).into_owned()))
 }
 
 /// Turns guarded `VALUES` rows into `SELECT * FROM (VALUES ...) AS tenancy_values`.

@@ -1,17 +1,21 @@
 //! MERGE: the target is scoped in ON (so other tenants' rows never match), the source is scoped
-//! as filtered derived tables (so other tenants' rows never arrive), inserts get the tenant.
+//! as filtered derived tables (so other tenants' rows never arrive), inserts get the tenant
+//! (from a tenant-table source's own tenant column, which Citus can route).
 
-use sqlparser::ast::{Merge, MergeAction, MergeClauseKind, MergeInsertKind, ObjectName};
+use sqlparser::ast::{
+    Expr, Merge, MergeAction, MergeClauseKind, MergeInsertKind, ObjectName, TableFactor,
+};
 
 use super::insert::column_position;
 use super::predicate::{column_ident, conjoin};
-use super::scope::Scope;
+use super::scope::{Resolved, Scope, exposed_name};
 use super::statement::refused;
 use crate::error::Error;
 
 impl Scope<'_> {
     pub(super) fn merge(&mut self, merge: &mut Merge) -> Result<(), Error> {
         let target = self.target("MERGE", &merge.table)?;
+        let source_tenant = self.source_tenant(&merge.source)?;
         // Source rows outside the tenant must not reach WHEN NOT MATCHED THEN INSERT, so the
         // source is filtered at its tables, never in ON.
         self.factor(&mut merge.source, true)?;
@@ -36,12 +40,12 @@ impl Scope<'_> {
                         self.check_assignments("MERGE", assignments, &target)?;
                     }
                     sqlparser::ast::MergeUpdateKind::Wildcard => {
-                        return Err(wildcard_refusal(&target.table));
+                        return Err(wildcard_refusal(target.table));
                     }
                 },
                 MergeAction::Insert(insert) => {
                     let MergeInsertKind::Values(values) = &mut insert.kind else {
-                        return Err(wildcard_refusal(&target.table));
+                        return Err(wildcard_refusal(target.table));
                     };
                     if insert.columns.is_empty() {
                         return Err(refused(
@@ -51,20 +55,23 @@ impl Scope<'_> {
                              tenant column can be filled in",
                         ));
                     }
-                    match column_position(&insert.columns, &target.column) {
+                    match column_position(&insert.columns, target.column) {
                         None => {
                             insert
                                 .columns
-                                .push(ObjectName::from(vec![column_ident(&target.column)]));
+                                .push(ObjectName::from(vec![column_ident(target.column)]));
                             for row in &mut values.rows {
-                                let tenant = self.tenant_value();
+                                let tenant = match &source_tenant {
+                                    Some(column) => column.clone(),
+                                    None => self.tenant_value(),
+                                };
                                 row.content.push(tenant);
                             }
                         }
                         Some(i) => {
                             for row in &mut values.rows {
                                 if let Some(value) = row.content.get_mut(i) {
-                                    self.explicit_tenant(value, &target.table);
+                                    self.explicit_tenant(value, target.table);
                                 }
                             }
                         }
@@ -73,7 +80,7 @@ impl Scope<'_> {
                 MergeAction::Delete { .. } | MergeAction::DoNothing { .. } => {}
             }
         }
-        let own = self.predicate(target.qualifier.clone(), &target.column);
+        let own = self.predicate(target.qualifier.clone(), target.column);
         let on = std::mem::replace(
             &mut *merge.on,
             sqlparser::ast::Expr::Value(sqlparser::ast::Value::Null.with_empty_span()),
@@ -82,6 +89,34 @@ impl Scope<'_> {
             *merge.on = scoped;
         }
         Ok(())
+    }
+}
+
+impl Scope<'_> {
+    /// `<source>.<tenant column>` when the MERGE source is one tenant table whose columns keep
+    /// their names. The source is filtered to the current tenant, so inserting this column says
+    /// the same as inserting the tenant parameter, and it is what Citus needs to route the
+    /// INSERT of a colocated MERGE (it refuses a parameter as the distribution column value).
+    fn source_tenant(&self, source: &TableFactor) -> Result<Option<Expr>, Error> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } = source
+        else {
+            return Ok(None);
+        };
+        if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+            return Ok(None);
+        }
+        Ok(match self.resolve(name)? {
+            Resolved::Tenant { column, .. } => Some(Expr::CompoundIdentifier(vec![
+                exposed_name(name, alias.as_ref()),
+                column_ident(column),
+            ])),
+            Resolved::Cte | Resolved::Reference => None,
+        })
     }
 }
 

@@ -21,7 +21,7 @@ impl Scope<'_> {
             let names: Vec<String> = with
                 .cte_tables
                 .iter()
-                .map(|c| fold(&c.alias.name))
+                .map(|c| fold(&c.alias.name).into_owned())
                 .collect();
             for (i, cte) in with.cte_tables.iter_mut().enumerate() {
                 // A plain CTE sees only the CTEs before it; a RECURSIVE list sees all of them.

@@ -1,20 +1,25 @@
 //! The walker's state: catalog lookups, the CTE names in scope, and what was scoped.
 
+use std::borrow::Cow;
+
 use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::TenantLiteral;
 use super::predicate;
-use crate::catalog::{Catalog, DEFAULT_SCHEMA, TableName, TableRole};
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, TableName, TableRole, is_system_schema};
 use crate::error::Error;
 
-/// What a table reference in a statement turned out to be.
-pub(super) enum Resolved {
+/// What a table reference in a statement turned out to be, borrowing from the catalog.
+pub(super) enum Resolved<'c> {
     /// A CTE of an enclosing `WITH` (only unqualified names can be).
     Cte,
     /// A reference table: never filtered.
     Reference,
     /// A tenant table and the (folded) tenant column that scopes it.
-    Tenant { table: TableName, column: String },
+    Tenant {
+        table: &'c TableName,
+        column: &'c str,
+    },
 }
 
 /// State shared by every part of one rewrite.
@@ -58,10 +63,10 @@ impl<'a> Scope<'a> {
     }
 
     /// Resolves a table reference in a `FROM`-like position, where CTE names shadow tables.
-    pub(super) fn resolve(&self, name: &ObjectName) -> Result<Resolved, Error> {
+    pub(super) fn resolve(&self, name: &ObjectName) -> Result<Resolved<'a>, Error> {
         if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
             let folded = fold(ident);
-            if self.ctes.iter().rev().any(|cte| *cte == folded) {
+            if self.ctes.iter().rev().any(|cte| **cte == *folded) {
                 return Ok(Resolved::Cte);
             }
         }
@@ -69,7 +74,7 @@ impl<'a> Scope<'a> {
     }
 
     /// Resolves the target of `INSERT`/`UPDATE`/`DELETE`/`MERGE`, which is never a CTE.
-    pub(super) fn resolve_table(&self, name: &ObjectName) -> Result<Resolved, Error> {
+    pub(super) fn resolve_table(&self, name: &ObjectName) -> Result<Resolved<'a>, Error> {
         resolve_in_catalog(self.catalog, name)
     }
 
@@ -87,11 +92,6 @@ impl<'a> Scope<'a> {
     /// `<qualifier>.<column> = <tenant>` for a table reference, counting it as scoped.
     pub(super) fn predicate(&mut self, qualifier: Ident, column: &str) -> Expr {
         self.scoped += 1;
-        self.filter(qualifier, column)
-    }
-
-    /// `<qualifier>.<column> = <tenant>` for a reference already counted (e.g. ON CONFLICT).
-    pub(super) fn filter(&mut self, qualifier: Ident, column: &str) -> Expr {
         let tenant = self.tenant_value();
         predicate::tenant_equals(qualifier, column, tenant)
     }
@@ -103,27 +103,41 @@ impl<'a> Scope<'a> {
 }
 
 /// Looks `name` up in the catalog, failing closed for unknown tables.
-pub(super) fn resolve_in_catalog(catalog: &Catalog, name: &ObjectName) -> Result<Resolved, Error> {
-    let table = table_name(name)?;
-    match catalog.require(&table)? {
-        TableRole::Tenant { column } => Ok(Resolved::Tenant {
-            column: column.clone(),
-            table,
+pub(super) fn resolve_in_catalog<'c>(
+    catalog: &'c Catalog,
+    name: &ObjectName,
+) -> Result<Resolved<'c>, Error> {
+    let (schema, table) = name_parts(name)?;
+    match catalog.entry(&schema, &table) {
+        Some((table, TableRole::Tenant { column })) => Ok(Resolved::Tenant { table, column }),
+        Some((_, TableRole::Reference)) => Ok(Resolved::Reference),
+        None if is_system_schema(&schema) => Ok(Resolved::Reference),
+        None => Err(Error::UnknownTable {
+            table: TableName::new(schema, table),
         }),
-        TableRole::Reference => Ok(Resolved::Reference),
     }
 }
 
 /// The catalog name of a one- or two-part object name, folded like PostgreSQL.
 pub(super) fn table_name(name: &ObjectName) -> Result<TableName, Error> {
-    let part = |p: &ObjectNamePart| match p {
+    let (schema, table) = name_parts(name)?;
+    Ok(TableName::new(schema, table))
+}
+
+/// The folded (schema, table) of a one- or two-part object name, borrowing where folding
+/// changes nothing.
+fn name_parts(name: &ObjectName) -> Result<(Cow<'_, str>, Cow<'_, str>), Error> {
+    match name.0.as_slice() {
+        [table] => Ok((Cow::Borrowed(DEFAULT_SCHEMA), name_part(name, table)?)),
+        [schema, table] => Ok((name_part(name, schema)?, name_part(name, table)?)),
+        _ => Err(unsupported_name(name)),
+    }
+}
+
+fn name_part<'n>(name: &ObjectName, part: &'n ObjectNamePart) -> Result<Cow<'n, str>, Error> {
+    match part {
         ObjectNamePart::Identifier(ident) => Ok(fold(ident)),
         ObjectNamePart::Function(_) => Err(unsupported_name(name)),
-    };
-    match name.0.as_slice() {
-        [table] => Ok(TableName::new(DEFAULT_SCHEMA, part(table)?)),
-        [schema, table] => Ok(TableName::new(part(schema)?, part(table)?)),
-        _ => Err(unsupported_name(name)),
     }
 }
 
@@ -138,11 +152,13 @@ fn unsupported_name(name: &ObjectName) -> Error {
 }
 
 /// Folds an identifier the way PostgreSQL does: unquoted to lower case, quoted as written.
-pub(super) fn fold(ident: &Ident) -> String {
-    if ident.quote_style.is_some() {
-        ident.value.clone()
+/// Borrows when nothing changes (the common all-lower-case name).
+pub(super) fn fold(ident: &Ident) -> Cow<'_, str> {
+    let value = ident.value.as_str();
+    if ident.quote_style.is_some() || !value.chars().any(char::is_uppercase) {
+        Cow::Borrowed(value)
     } else {
-        ident.value.to_lowercase()
+        Cow::Owned(value.to_lowercase())
     }
 }
 

@@ -1,5 +1,6 @@
 //! One statement in, one statement out: parsing, dispatch by statement kind, and refusals.
 
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -7,10 +8,12 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::ALL_KEYWORDS;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Tokenizer;
 
+use super::placeholder::{self, Survey};
 use super::scope::{Scope, fold, table_name};
-use super::{Rewritten, TenantValue, placeholder, verify};
+use super::{Rewritten, TenantValue, verify};
 use crate::catalog::{Catalog, TableName, TableRole};
 use crate::error::Error;
 use crate::tenant::TenantId;
@@ -21,8 +24,7 @@ pub(super) fn rewrite(
     sql: &str,
     literal: Option<&TenantId>,
 ) -> Result<Rewritten, Error> {
-    let mut statement = parse(sql)?;
-    let survey = placeholder::survey(&statement);
+    let (mut statement, survey) = parse(sql)?;
     let param = survey.next_free;
     let tenant = match literal {
         Some(tenant) => TenantValue::Literal(tenant),
@@ -41,19 +43,48 @@ pub(super) fn rewrite(
     }
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
-        sql: statement.to_string(),
+        sql: render(&statement, sql.len())?,
         tenant_param: (uses_tenant && literal.is_none()).then_some(param),
         literals: scope.literals,
     })
 }
 
-/// Parses exactly one PostgreSQL statement.
-fn parse(sql: &str) -> Result<Statement, Error> {
-    match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
-        Ok(mut statements) if statements.len() == 1 => statements
+/// The rewritten statement as SQL text, written into a buffer sized for the input plus the
+/// predicates the rewrite usually adds.
+fn render(statement: &Statement, input_len: usize) -> Result<String, Error> {
+    let mut text = String::with_capacity(input_len + input_len / 2 + 32);
+    write!(text, "{statement}").map_err(|_| {
+        refused(
+            &statement_kind(statement),
+            None,
+            "the rewritten statement could not be rendered as SQL",
+        )
+    })?;
+    Ok(text)
+}
+
+/// Parses exactly one PostgreSQL statement and surveys its tokens on the way (rule 6).
+fn parse(sql: &str) -> Result<(Statement, Survey), Error> {
+    let dialect = PostgreSqlDialect {};
+    // Roughly one token per three bytes of SQL, whitespace tokens included: sized once, the
+    // token vector never reallocates for ordinary statements.
+    let mut tokens = Vec::with_capacity(sql.len() / 3 + 8);
+    let parsed = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location_into_buf(&mut tokens)
+        .map_err(ParserError::from)
+        .and_then(|()| {
+            let survey = placeholder::survey(&tokens);
+            Parser::new(&dialect)
+                .with_tokens_with_locations(tokens)
+                .parse_statements()
+                .map(|statements| (statements, survey))
+        });
+    match parsed {
+        Ok((mut statements, survey)) if statements.len() == 1 => statements
             .pop()
+            .map(|statement| (statement, survey))
             .ok_or_else(|| Error::Parse("expected one SQL statement".into())),
-        Ok(statements) => Err(Error::Parse(format!(
+        Ok((statements, _)) => Err(Error::Parse(format!(
             "expected exactly one SQL statement, found {}: send statements one at a time",
             statements.len()
         ))),
@@ -141,7 +172,7 @@ impl Scope<'_> {
 
 /// Settings that decide which rows a session sees: changing them could escape the tenant.
 fn guarded_setting(name: &ObjectName) -> bool {
-    let folded: Vec<String> = name
+    let folded: Vec<_> = name
         .0
         .iter()
         .filter_map(|part| part.as_ident().map(fold))

@@ -264,7 +264,16 @@ fn on_conflict_do_update_only_updates_the_tenants_row() {
         "INSERT INTO tasks AS t (id, title) VALUES (1, 'a') \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE t.done",
         "INSERT INTO tasks AS t (id, title, tenant_id) VALUES (1, 'a', $1) \
-         ON CONFLICT(id) DO UPDATE SET title = excluded.title WHERE (t.done) AND t.tenant_id = $1",
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title WHERE (t.done) AND t.tenant_id = EXCLUDED.tenant_id",
+    );
+    // A guarded tenant value: the conflicting row is compared with the proposed row, which the
+    // guard holds to the current tenant (a parameter here would reach Citus workers untyped).
+    assert_rewrites(
+        "INSERT INTO tasks (tenant_id, id) VALUES ($1, 2) ON CONFLICT (id) DO UPDATE SET title = 'x'",
+        "INSERT INTO tasks (tenant_id, id) SELECT * FROM (VALUES (CASE WHEN ($1) = $2 THEN ($1) \
+         WHEN CAST('tenant mismatch: ' || CASE WHEN ($1) IS NULL THEN 'NULL' ELSE CAST(($1) AS TEXT) END \
+         || ' is not ' || CAST($2 AS TEXT) AS INT) IS NULL THEN ($1) ELSE ($1) END, 2)) AS tenancy_values \
+         ON CONFLICT(id) DO UPDATE SET title = 'x' WHERE tasks.tenant_id = EXCLUDED.tenant_id",
     );
     assert!(
         refusal("INSERT INTO tasks (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET tenant_id = 2")
@@ -303,7 +312,14 @@ fn merge_scopes_target_in_on_and_source_as_derived_table() {
          WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT (title) VALUES (p.name)",
         "MERGE INTO tasks t USING (SELECT * FROM projects WHERE projects.tenant_id = $1) p \
          ON (t.pid = p.id) AND t.tenant_id = $1 WHEN MATCHED THEN DELETE \
-         WHEN NOT MATCHED THEN INSERT (title, tenant_id) VALUES (p.name, $1)",
+         WHEN NOT MATCHED THEN INSERT (title, tenant_id) VALUES (p.name, p.tenant_id)",
+    );
+    // Without a tenant table as the source, the tenant is the parameter.
+    assert_rewrites(
+        "MERGE INTO tasks t USING (VALUES (1, 'a')) AS s (id, title) ON t.id = s.id \
+         WHEN NOT MATCHED THEN INSERT (id, title) VALUES (s.id, s.title)",
+        "MERGE INTO tasks t USING (VALUES (1, 'a')) AS s (id, title) ON (t.id = s.id) AND t.tenant_id = $1 \
+         WHEN NOT MATCHED THEN INSERT (id, title, tenant_id) VALUES (s.id, s.title, $1)",
     );
 }
 

@@ -11,13 +11,13 @@ use crate::catalog::TableName;
 use crate::error::Error;
 
 /// A DML target that is a tenant table: how it is named in the statement and scoped.
-pub(super) struct Target {
-    pub(super) table: TableName,
-    pub(super) column: String,
+pub(super) struct Target<'c> {
+    pub(super) table: &'c TableName,
+    pub(super) column: &'c str,
     pub(super) qualifier: Ident,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
     pub(super) fn update(&mut self, update: &mut Update) -> Result<(), Error> {
         if !update.table.joins.is_empty() {
             return Err(refused(
@@ -29,7 +29,7 @@ impl Scope<'_> {
         let target = self.target("UPDATE", &update.table.relation)?;
         let mut preds = Vec::new();
         if let Some(target) = &target {
-            preds.push(self.predicate(target.qualifier.clone(), &target.column));
+            preds.push(self.predicate(target.qualifier.clone(), target.column));
         }
         if let Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) =
             &mut update.from
@@ -49,7 +49,11 @@ impl Scope<'_> {
     }
 
     /// Resolves the table a DML statement writes (never a CTE); `None` for a reference table.
-    pub(super) fn target(&self, kind: &str, factor: &TableFactor) -> Result<Option<Target>, Error> {
+    pub(super) fn target(
+        &self,
+        kind: &str,
+        factor: &TableFactor,
+    ) -> Result<Option<Target<'a>>, Error> {
         let TableFactor::Table {
             name,
             alias,
@@ -75,7 +79,7 @@ impl Scope<'_> {
         &mut self,
         kind: &str,
         assignments: &[Assignment],
-        target: &Target,
+        target: &Target<'_>,
     ) -> Result<(), Error> {
         for assignment in assignments {
             if !assigned_columns(&assignment.target).any(|c| c == target.column) {
@@ -110,7 +114,7 @@ impl Scope<'_> {
 }
 
 /// `col` or `<target>.col`: the tenant column assigned to itself.
-fn is_same_column(value: &Expr, target: &Target) -> bool {
+fn is_same_column(value: &Expr, target: &Target<'_>) -> bool {
     match value {
         Expr::Identifier(ident) => fold(ident) == target.column,
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {

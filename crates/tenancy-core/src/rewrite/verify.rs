@@ -87,7 +87,7 @@ impl Verifier<'_> {
         let folded = fold(ident);
         self.frames
             .iter()
-            .any(|f| f.active && f.names.contains(&folded))
+            .any(|f| f.active && f.names.iter().any(|n| **n == *folded))
     }
 
     /// Counts one reference to a real table; `construct` names an unusual position.
@@ -99,7 +99,7 @@ impl Verifier<'_> {
                 if let Some(construct) = construct {
                     self.suspect.get_or_insert((table.clone(), construct));
                 }
-                self.first.get_or_insert(table);
+                self.first.get_or_insert_with(|| table.clone());
                 ControlFlow::Continue(())
             }
             Ok(Resolved::Cte | Resolved::Reference) => ControlFlow::Continue(()),
@@ -175,7 +175,7 @@ impl Visitor for Verifier<'_> {
             let names: Vec<String> = with
                 .cte_tables
                 .iter()
-                .map(|c| fold(&c.alias.name))
+                .map(|c| fold(&c.alias.name).into_owned())
                 .collect();
             let frame = self.frames.len();
             for (i, cte) in with.cte_tables.iter().enumerate() {
