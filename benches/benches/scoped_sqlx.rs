@@ -186,6 +186,57 @@ fn bench(c: &mut Criterion, rt: &Runtime, setup: &Arc<Setup>) {
     }
 }
 
+/// Rounds and queries per round of the interleaved comparison.
+const ROUNDS: usize = 40;
+const BATCH: u64 = 300;
+
+/// Throughput ratios (raw / scoped, raw / RLS) measured interleaved: each round runs a batch of
+/// each variant back to back, in an order that rotates every round, so a change of machine load
+/// hits all three alike; the result is the median of the per-round ratios. This is the number
+/// `docs/performance.md` records; criterion's separate medians drift with background load.
+fn interleaved(
+    rt: &Runtime,
+    setup: &Arc<Setup>,
+    scoped_sql: &'static str,
+    raw_sql: &'static str,
+    tasks: u64,
+) -> (f64, f64) {
+    let time = |variant: usize| {
+        let s = Arc::clone(setup);
+        rt.block_on(run(
+            BATCH,
+            tasks,
+            Arc::new(move |i: u64| {
+                let s = Arc::clone(&s);
+                async move {
+                    match variant {
+                        0 => raw_query(&s.raw, raw_sql, key(i), tenant(i)).await,
+                        1 => scoped_query(&s.scoped, scoped_sql, key(i), tenant(i)).await,
+                        _ => scoped_query(&s.rls_scoped, scoped_sql, key(i), tenant(i)).await,
+                    }
+                }
+            }),
+        ))
+        .as_secs_f64()
+    };
+    let (mut scoped, mut rls) = (Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS));
+    for round in 0..ROUNDS {
+        let mut took = [0.0; 3];
+        for k in 0..3 {
+            let variant = (round + k) % 3;
+            took[variant] = time(variant);
+        }
+        scoped.push(took[0] / took[1]);
+        rls.push(took[0] / took[2]);
+    }
+    (median(&mut scoped), median(&mut rls))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn key(i: u64) -> i64 {
     i64::try_from(1 + i % 20).unwrap_or(1)
 }
@@ -257,6 +308,16 @@ fn main() {
                     raw / rls
                 );
             }
+        }
+    }
+    println!(
+        "\ninterleaved throughput ratio vs raw ({ROUNDS} rounds x {BATCH} queries, median of rounds):"
+    );
+    println!("{:<32} {:>8} {:>8}", "group", "scoped", "rls");
+    for (shape, scoped_sql, raw_sql) in SHAPES {
+        for (mode, tasks) in [("seq", 1), ("conc8", CONCURRENCY)] {
+            let (scoped, rls) = interleaved(&rt, &setup, scoped_sql, raw_sql, tasks);
+            println!("{:<32} {scoped:>8.3} {rls:>8.3}", format!("sqlx_{shape}_{mode}"));
         }
     }
     let app_role = setup.app_role.clone();

@@ -134,6 +134,11 @@ async fn distribute_plans_and_on_plain_postgres_warns_or_fails_by_option() -> Te
 
     let warned = tenancy(&base)?;
     assert_eq!(warned.status.code(), Some(0), "{warned:?}");
+    let report = text(&warned.stdout);
+    assert!(
+        report.contains("step(s) changed the cluster") && report.ends_with('\n'),
+        "the report is a finished text line: {report:?}"
+    );
     let mut strict = base.to_vec();
     strict.push("--strict");
     let failed = tenancy(&strict)?;

@@ -31,7 +31,7 @@ pub(crate) fn run(args: &DistributeArgs) -> Result<ExitCode, Error> {
         let report = plan
             .apply(&Citus::new(pool).on_plain_postgres(on_plain))
             .await?;
-        write!(out, "{report}").map_err(Error::Write)?;
+        writeln!(out, "{report}").map_err(Error::Write)?;
         Ok(ExitCode::SUCCESS)
     })
 }
