@@ -317,7 +317,10 @@ fn main() {
     for (shape, scoped_sql, raw_sql) in SHAPES {
         for (mode, tasks) in [("seq", 1), ("conc8", CONCURRENCY)] {
             let (scoped, rls) = interleaved(&rt, &setup, scoped_sql, raw_sql, tasks);
-            println!("{:<32} {scoped:>8.3} {rls:>8.3}", format!("sqlx_{shape}_{mode}"));
+            println!(
+                "{:<32} {scoped:>8.3} {rls:>8.3}",
+                format!("sqlx_{shape}_{mode}")
+            );
         }
     }
     let app_role = setup.app_role.clone();

@@ -25,6 +25,8 @@ pub struct Config {
     pub amqp_url: Option<String>,
     /// `AMQP_QUEUE`: name of the RabbitMQ work queue (`.retry` and `.dead` are derived).
     pub amqp_queue: String,
+    /// `METRICS_ADDR`: where `saas-reference worker` serves `/metrics` (and `/healthz`).
+    pub metrics_addr: SocketAddr,
     /// `IN_PROCESS_WORKER`: `serve` also runs a job worker (handy for the embedded default).
     pub in_process_worker: bool,
     /// `JOB_MAX_ATTEMPTS`: attempts before a job goes to the dead-letter queue.
@@ -33,6 +35,10 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Billing settings.
     pub billing: BillingConfig,
+    /// `PUBLIC_URL`: the address users reach the API at (invitation links).
+    pub public_url: String,
+    /// `INVITATION_TTL_SECS`: how long an invitation link can be accepted.
+    pub invitation_ttl: Duration,
     /// `BASE_DOMAIN`: `<slug>.<BASE_DOMAIN>` names a tenant by subdomain.
     pub base_domain: String,
     /// `MAX_BODY_BYTES`: larger request bodies answer 413.
@@ -151,6 +157,9 @@ impl Config {
             redis_url: lookup("REDIS_URL"),
             amqp_url: lookup("AMQP_URL"),
             amqp_queue: get("AMQP_QUEUE", "saas.jobs"),
+            metrics_addr: get("METRICS_ADDR", "127.0.0.1:9091")
+                .parse()
+                .context("METRICS_ADDR must be host:port, e.g. 0.0.0.0:9091")?,
             in_process_worker: flag("IN_PROCESS_WORKER", true)?,
             job_max_attempts: u32::try_from(parse("JOB_MAX_ATTEMPTS", "5")?)
                 .context("JOB_MAX_ATTEMPTS is too large")?,
@@ -177,6 +186,10 @@ impl Config {
                 pro_max_projects: i64::try_from(parse("PLAN_PRO_MAX_PROJECTS", "10000")?)
                     .context("PLAN_PRO_MAX_PROJECTS is too large")?,
             },
+            public_url: get("PUBLIC_URL", "http://localhost:8080")
+                .trim_end_matches('/')
+                .to_owned(),
+            invitation_ttl: Duration::from_secs(parse("INVITATION_TTL_SECS", "604800")?),
             base_domain: get("BASE_DOMAIN", "localhost"),
             max_body_bytes: usize::try_from(parse("MAX_BODY_BYTES", "262144")?)
                 .context("MAX_BODY_BYTES is too large")?,

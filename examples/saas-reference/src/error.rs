@@ -27,6 +27,9 @@ pub enum AppError {
     /// 409: conflicts with existing state.
     #[error("{0}")]
     Conflict(String),
+    /// 410: the thing existed but can no longer be used (an accepted or expired invitation).
+    #[error("{0}")]
+    Gone(&'static str),
     /// 413: the body is over `MAX_BODY_BYTES`.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -79,6 +82,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -11,6 +11,9 @@ async fn main() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("unknown command {other}; use serve, worker or migrate"),
     };
     let config = Config::from_env()?;
-    saas_reference::telemetry::init(&config);
-    saas_reference::run(config, mode).await
+    let telemetry = saas_reference::telemetry::init(&config)?;
+    let outcome = saas_reference::run(config, mode).await;
+    // Blocking is fine here: the server and the worker have stopped.
+    telemetry.shutdown();
+    outcome
 }

@@ -20,8 +20,12 @@ pub struct Metrics {
     pub requests: IntCounterVec,
     /// `saas_http_request_duration_seconds{method, route}`.
     pub latency: HistogramVec,
-    /// `saas_jobs_total{kind, outcome}`.
+    /// `saas_jobs_total{kind, outcome}`: attempts run, `ok` or `error`.
     pub jobs: IntCounterVec,
+    /// `saas_jobs_retried_total{kind}`: failed attempts scheduled to run again.
+    pub jobs_retried: IntCounterVec,
+    /// `saas_jobs_dead_lettered_total{kind}`: jobs given up on (dead-letter queue).
+    pub jobs_dead: IntCounterVec,
     /// `saas_db_pool_connections` (open) and `saas_db_pool_idle_connections`.
     pub db_connections: IntGauge,
     /// Idle pool connections.
@@ -55,6 +59,17 @@ impl Metrics {
             Opts::new("saas_jobs_total", "Jobs run by kind and outcome"),
             &["kind", "outcome"],
         )?;
+        let jobs_retried = IntCounterVec::new(
+            Opts::new(
+                "saas_jobs_retried_total",
+                "Failed job attempts scheduled again",
+            ),
+            &["kind"],
+        )?;
+        let jobs_dead = IntCounterVec::new(
+            Opts::new("saas_jobs_dead_lettered_total", "Jobs dead-lettered"),
+            &["kind"],
+        )?;
         let db_connections =
             IntGauge::new("saas_db_pool_connections", "Open database connections")?;
         let db_idle = IntGauge::new("saas_db_pool_idle_connections", "Idle database connections")?;
@@ -62,6 +77,8 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(jobs_retried.clone()))?;
+        registry.register(Box::new(jobs_dead.clone()))?;
         registry.register(Box::new(db_connections.clone()))?;
         registry.register(Box::new(db_idle.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
@@ -70,10 +87,21 @@ impl Metrics {
             requests,
             latency,
             jobs,
+            jobs_retried,
+            jobs_dead,
             db_connections,
             db_idle,
             queue_depth,
         })
+    }
+
+    /// Counts how a failed or finished job was settled by its queue.
+    pub fn job_settled(&self, kind: &str, settled: crate::jobs::Settled) {
+        match settled {
+            crate::jobs::Settled::Done => {}
+            crate::jobs::Settled::Retrying => self.jobs_retried.with_label_values(&[kind]).inc(),
+            crate::jobs::Settled::Dead => self.jobs_dead.with_label_values(&[kind]).inc(),
+        }
     }
 
     /// The text exposition of every metric.

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
-use tenancy_sqlx::TenantPool;
 
 use crate::auth::oidc::OidcVerifier;
 use crate::auth::password::Passwords;
@@ -17,8 +16,9 @@ use crate::metrics::Metrics;
 /// Everything a request or a job needs; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// Tenant-scoped database access: every query is rewritten for the tenant in scope.
-    pub pool: TenantPool,
+    /// Tenant-data access: every query is rewritten for the tenant in scope (plain sqlx in the
+    /// `baseline` build; see [`crate::db`]).
+    pub pool: crate::db::Pool,
     /// The plain pool, for the few statements that run before a tenant is known (slug and
     /// Stripe-customer registries, job claiming, readiness). Never used for tenant data.
     pub raw: PgPool,
@@ -46,15 +46,10 @@ impl AppState {
     /// # Errors
     /// A service that is configured but unreachable; no database possible.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let url = match &config.database_url {
-            Some(url) => url.clone(),
-            None => crate::embedded_db::database_url(config.embedded_pg_dir.as_ref()).await?,
-        };
-        let pool = crate::db::connect(&url, config.database_max_connections, config.run_migrations)
+        let url = crate::db::database_url(&config).await?;
+        let raw = crate::db::connect(&url, config.database_max_connections, config.run_migrations)
             .await?;
-        let raw = pool
-            .unscoped("the registry/queue pool is kept for pre-tenant statements")
-            .clone();
+        let pool = crate::db::scoped(raw.clone())?;
         let http = reqwest::Client::builder()
             .user_agent("saas-reference")
             .build()?;

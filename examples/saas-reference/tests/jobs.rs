@@ -86,6 +86,7 @@ async fn postgres_queue_retries_then_dead_letters() -> anyhow::Result<()> {
     let bogus = Job::InvitationEmail {
         invitation_id: uuid::Uuid::now_v7(),
         email: "q@q.io".into(),
+        accept_url: "http://localhost:8080/v1/invitations/inv.x.y/accept".into(),
     };
     scope(TenantId::Uuid(a.id), app.state.jobs.enqueue(&bogus)).await?;
     let JobQueue::Postgres(queue) = &app.state.jobs else {
@@ -133,6 +134,7 @@ async fn rabbitmq_carries_the_tenant_in_headers() -> anyhow::Result<()> {
     let bogus = Job::InvitationEmail {
         invitation_id: uuid::Uuid::now_v7(),
         email: "q@q.io".into(),
+        accept_url: "http://localhost:8080/v1/invitations/inv.x.y/accept".into(),
     };
     scope(TenantId::Uuid(a.id), app.state.jobs.enqueue(&bogus)).await?;
     let connection =

@@ -125,7 +125,8 @@ async fn hydra_tokens_verify_through_the_jwks() -> anyhow::Result<()> {
             response.body
         );
     }
-    // The external token is bound to its tenant like ours: X-Tenant must agree.
+    // The external token is bound to its tenant like ours: X-Tenant must agree (checked by
+    // tenancy_axum::TenantLayer, which the load-test baseline build leaves out).
     let mismatch = app
         .request(
             axum::http::Method::GET,
@@ -135,7 +136,9 @@ async fn hydra_tokens_verify_through_the_jwks() -> anyhow::Result<()> {
             &[("x-tenant", &other.slug)],
         )
         .await?;
-    assert_eq!(mismatch.status, StatusCode::FORBIDDEN);
+    if cfg!(not(feature = "baseline")) {
+        assert_eq!(mismatch.status, StatusCode::FORBIDDEN);
+    }
     tokio::fs::remove_dir_all(&dir).await?;
     Ok(())
 }

@@ -58,6 +58,18 @@ pub async fn authenticate(
     next.run(request).await
 }
 
+/// The `baseline` build's stand-in for `tenancy_axum::TenantLayer`: runs the request in the
+/// verified token's tenant, with no `X-Tenant` / subdomain agreement check and no slug lookup.
+#[cfg(feature = "baseline")]
+pub async fn enter_token_tenant(request: Request, next: Next) -> Response {
+    match request.extensions().get::<Principal>().copied() {
+        Some(principal) => {
+            tenancy_core::context::scope(TenantId::Uuid(principal.tenant), next.run(request)).await
+        }
+        None => unauthorized("a bearer token is required"),
+    }
+}
+
 /// An external token's principal: its subject must be a member of its tenant, whose role it gets.
 async fn external(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
     let Some(oidc) = &state.oidc else {

@@ -4,6 +4,7 @@
 pub mod middleware;
 pub mod oidc;
 pub mod password;
+pub mod secret;
 pub mod tokens;
 
 use axum::extract::FromRequestParts;

@@ -5,10 +5,10 @@
 //! - Out-of-order safe: the organisation keeps the `created` time of the newest event applied to
 //!   its subscription; an older event arriving late is recorded but not applied.
 
+use crate::db::Pool;
 use serde::Deserialize;
 use sqlx::PgPool;
 use tenancy_core::TenantId;
-use tenancy_sqlx::TenantPool;
 use uuid::Uuid;
 
 use crate::cache::Cache;
@@ -63,7 +63,7 @@ fn plan_for(status: &str) -> &'static str {
 /// # Errors
 /// Database errors (Stripe then retries the delivery).
 pub async fn apply(
-    pool: &TenantPool,
+    pool: &Pool,
     raw: &PgPool,
     cache: &Cache,
     jobs: &JobQueue,
@@ -105,15 +105,17 @@ pub async fn apply(
     Ok(applied)
 }
 
-async fn apply_in_scope(pool: &TenantPool, event: &Event) -> AppResult<Applied> {
+async fn apply_in_scope(pool: &Pool, event: &Event) -> AppResult<Applied> {
+    let tenant = crate::domain::current_tenant()?;
     let mut tx = pool.begin().await?;
     let recorded = sqlx::query(
-        "INSERT INTO billing_events (event_id, event_type, created) VALUES ($1, $2, $3) \
-         ON CONFLICT (tenant_id, event_id) DO NOTHING",
+        "INSERT INTO billing_events (tenant_id, event_id, event_type, created) \
+         VALUES ($4::uuid, $1, $2, $3) ON CONFLICT (tenant_id, event_id) DO NOTHING",
     )
     .bind(&event.id)
     .bind(&event.kind)
     .bind(event.created)
+    .bind(tenant)
     .execute(&mut tx)
     .await?;
     if recorded.rows_affected() == 0 {
@@ -137,12 +139,13 @@ async fn apply_in_scope(pool: &TenantPool, event: &Event) -> AppResult<Applied> 
             let updated = sqlx::query(
                 "UPDATE organizations SET plan = $1, subscription_status = $2, \
                  stripe_subscription_id = COALESCE($3, stripe_subscription_id), billing_updated_at = $4 \
-                 WHERE billing_updated_at <= $4",
+                 WHERE id = $5 AND billing_updated_at <= $4",
             )
             .bind(plan_for(status))
             .bind(status)
             .bind(subscription)
             .bind(event.created)
+            .bind(tenant)
             .execute(&mut tx)
             .await?;
             if updated.rows_affected() == 1 {
@@ -153,9 +156,11 @@ async fn apply_in_scope(pool: &TenantPool, event: &Event) -> AppResult<Applied> 
         }
         "checkout.session.completed" => {
             sqlx::query(
-                "UPDATE organizations SET stripe_subscription_id = COALESCE($1, stripe_subscription_id)",
+                "UPDATE organizations SET stripe_subscription_id = COALESCE($1, stripe_subscription_id) \
+                 WHERE id = $2",
             )
             .bind(object.get("subscription").and_then(|s| s.as_str()))
+            .bind(tenant)
             .execute(&mut tx)
             .await?;
             Applied::Applied
@@ -170,10 +175,11 @@ async fn apply_in_scope(pool: &TenantPool, event: &Event) -> AppResult<Applied> 
 ///
 /// # Errors
 /// Database errors.
-pub async fn link_customer(pool: &TenantPool, tenant: Uuid, customer: &str) -> AppResult<()> {
+pub async fn link_customer(pool: &Pool, tenant: Uuid, customer: &str) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE organizations SET stripe_customer_id = $1")
+    sqlx::query("UPDATE organizations SET stripe_customer_id = $1 WHERE id = $2")
         .bind(customer)
+        .bind(tenant)
         .execute(&mut tx)
         .await?;
     sqlx::query(

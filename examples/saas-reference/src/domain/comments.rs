@@ -24,7 +24,7 @@ pub struct Comment {
 /// # Errors
 /// 404 when the task does not exist here; 422 for an empty or huge body.
 pub async fn create(
-    tx: &mut tenancy_sqlx::TenantTransaction,
+    tx: &mut crate::db::Transaction,
     task: Uuid,
     author: Uuid,
     body: &str,
@@ -34,13 +34,14 @@ pub async fn create(
     }
     super::tasks::get(&mut *tx, task).await?;
     Ok(sqlx::query_as(
-        "INSERT INTO comments (id, task_id, author_id, body) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO comments (tenant_id, id, task_id, author_id, body) VALUES ($5::uuid, $1, $2, $3, $4) \
          RETURNING id, task_id, author_id, body",
     )
     .bind(super::new_id())
     .bind(task)
     .bind(author)
     .bind(body.trim())
+    .bind(super::current_tenant()?)
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -49,12 +50,14 @@ pub async fn create(
 ///
 /// # Errors
 /// 404 when the task does not exist here.
-pub async fn list(tx: &mut tenancy_sqlx::TenantTransaction, task: Uuid) -> AppResult<Vec<Comment>> {
+pub async fn list(tx: &mut crate::db::Transaction, task: Uuid) -> AppResult<Vec<Comment>> {
     super::tasks::get(&mut *tx, task).await?;
     Ok(sqlx::query_as(
-        "SELECT id, task_id, author_id, body FROM comments WHERE task_id = $1 ORDER BY id",
+        "SELECT id, task_id, author_id, body FROM comments WHERE tenant_id = $2 AND task_id = $1 \
+         ORDER BY id",
     )
     .bind(task)
+    .bind(super::current_tenant()?)
     .fetch_all(&mut *tx)
     .await?)
 }
@@ -64,12 +67,15 @@ pub async fn list(tx: &mut tenancy_sqlx::TenantTransaction, task: Uuid) -> AppRe
 /// # Errors
 /// 404 when absent here (or written by someone else and `any` is false).
 pub async fn delete(ex: impl PgExecutor<'_>, id: Uuid, author: Uuid, any: bool) -> AppResult<()> {
-    let deleted = sqlx::query("DELETE FROM comments WHERE id = $1 AND ($3 OR author_id = $2)")
-        .bind(id)
-        .bind(author)
-        .bind(any)
-        .execute(ex)
-        .await?;
+    let deleted = sqlx::query(
+        "DELETE FROM comments WHERE tenant_id = $4 AND id = $1 AND ($3 OR author_id = $2)",
+    )
+    .bind(id)
+    .bind(author)
+    .bind(any)
+    .bind(super::current_tenant()?)
+    .execute(ex)
+    .await?;
     if deleted.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

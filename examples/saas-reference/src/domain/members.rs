@@ -93,27 +93,29 @@ pub fn normalize_email(email: &str) -> AppResult<String> {
 /// # Errors
 /// 409 when the email is already a member.
 pub async fn create(
-    tx: &mut tenancy_sqlx::TenantTransaction,
+    tx: &mut crate::db::Transaction,
     email: &str,
     password_hash: &str,
     role: Role,
 ) -> AppResult<Uuid> {
-    let id = super::new_id();
+    let (tenant, id) = (super::current_tenant()?, super::new_id());
     let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3) \
+        "INSERT INTO users (tenant_id, id, email, password_hash) VALUES ($4::uuid, $1, $2, $3) \
          ON CONFLICT (tenant_id, email) DO NOTHING",
     )
     .bind(id)
     .bind(email)
     .bind(password_hash)
+    .bind(tenant)
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::Conflict(format!("{email} is already a member")));
     }
-    sqlx::query("INSERT INTO memberships (user_id, role) VALUES ($1, $2)")
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($3::uuid, $1, $2)")
         .bind(id)
         .bind(role)
+        .bind(tenant)
         .execute(&mut *tx)
         .await?;
     Ok(id)
@@ -127,9 +129,10 @@ pub async fn credentials(ex: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
     Ok(sqlx::query_as(
         "SELECT u.id, u.password_hash, m.role FROM users u \
          JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id \
-         WHERE u.email = $1",
+         WHERE u.tenant_id = $2 AND u.email = $1",
     )
     .bind(email)
+    .bind(super::current_tenant()?)
     .fetch_optional(ex)
     .await?)
 }
@@ -140,7 +143,8 @@ pub async fn credentials(ex: impl PgExecutor<'_>, email: &str) -> AppResult<Opti
 /// Database errors.
 pub async fn role_of(ex: impl PgExecutor<'_>, user: Uuid) -> AppResult<Option<Role>> {
     Ok(
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1")
+        sqlx::query_scalar("SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2")
+            .bind(super::current_tenant()?)
             .bind(user)
             .fetch_optional(ex)
             .await?,
@@ -154,8 +158,10 @@ pub async fn role_of(ex: impl PgExecutor<'_>, user: Uuid) -> AppResult<Option<Ro
 pub async fn list(ex: impl PgExecutor<'_>) -> AppResult<Vec<Member>> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.email, m.role FROM users u \
-         JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id ORDER BY u.id",
+         JOIN memberships m ON m.tenant_id = u.tenant_id AND m.user_id = u.id \
+         WHERE u.tenant_id = $1 ORDER BY u.id",
     )
+    .bind(super::current_tenant()?)
     .fetch_all(ex)
     .await?)
 }
@@ -166,7 +172,8 @@ pub async fn list(ex: impl PgExecutor<'_>) -> AppResult<Vec<Member>> {
 /// Database errors.
 pub async fn exists(ex: impl PgExecutor<'_>, user: Uuid) -> AppResult<bool> {
     Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2)")
+            .bind(super::current_tenant()?)
             .bind(user)
             .fetch_one(ex)
             .await?,

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use sqlx::{PgExecutor, PgPool};
-use tenancy_sqlx::TenantTransaction;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -51,7 +50,12 @@ pub fn validate_slug(slug: &str) -> AppResult<()> {
 ///
 /// # Errors
 /// 409 when the slug is taken.
-pub async fn create(tx: &mut TenantTransaction, id: Uuid, name: &str, slug: &str) -> AppResult<()> {
+pub async fn create(
+    tx: &mut crate::db::Transaction,
+    id: Uuid,
+    name: &str,
+    slug: &str,
+) -> AppResult<()> {
     let registered = sqlx::query(
         "INSERT INTO tenant_slugs (slug, tenant_id) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING",
     )
@@ -62,7 +66,7 @@ pub async fn create(tx: &mut TenantTransaction, id: Uuid, name: &str, slug: &str
     if registered.rows_affected() == 0 {
         return Err(AppError::Conflict(format!("the slug {slug} is taken")));
     }
-    sqlx::query("INSERT INTO organizations (id, name, slug) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO organizations (id, name, slug) VALUES ($1::uuid, $2, $3)")
         .bind(id)
         .bind(name)
         .bind(slug)
@@ -89,8 +93,10 @@ pub async fn id_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Uuid>>
 /// 404 when the tenant has no organisation row.
 pub async fn current(ex: impl PgExecutor<'_>) -> AppResult<Organization> {
     sqlx::query_as(
-        "SELECT id, name, slug, plan, stripe_customer_id, subscription_status FROM organizations",
+        "SELECT id, name, slug, plan, stripe_customer_id, subscription_status FROM organizations \
+         WHERE id = $1",
     )
+    .bind(super::current_tenant()?)
     .fetch_optional(ex)
     .await?
     .ok_or(AppError::NotFound)

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 use sqlx::PgExecutor;
-use tenancy_sqlx::TenantTransaction;
 use uuid::Uuid;
 
-use super::{Page, PageRequest};
+use super::{Page, PageRequest, current_tenant};
+use crate::db::Transaction;
 use crate::error::{AppError, AppResult};
 
 /// A project.
@@ -38,17 +38,21 @@ pub fn validate_name(name: &str) -> AppResult<()> {
 /// # Errors
 /// 402 when the plan's limit is reached.
 pub async fn create(
-    tx: &mut TenantTransaction,
+    tx: &mut Transaction,
     name: &str,
     description: &str,
     limit: impl Fn(&str) -> Option<i64>,
 ) -> AppResult<Project> {
-    let plan: String = sqlx::query_scalar("SELECT plan FROM organizations FOR UPDATE")
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let tenant = current_tenant()?;
+    let plan: String =
+        sqlx::query_scalar("SELECT plan FROM organizations WHERE id = $1 FOR UPDATE")
+            .bind(tenant)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
     if let Some(max) = limit(&plan) {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM projects")
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM projects WHERE tenant_id = $1")
+            .bind(tenant)
             .fetch_one(&mut *tx)
             .await?;
         if count >= max {
@@ -58,9 +62,10 @@ pub async fn create(
         }
     }
     Ok(sqlx::query_as(
-        "INSERT INTO projects (id, name, description) VALUES ($1, $2, $3) \
+        "INSERT INTO projects (tenant_id, id, name, description) VALUES ($1::uuid, $2, $3, $4) \
          RETURNING id, name, description",
     )
+    .bind(tenant)
     .bind(super::new_id())
     .bind(name.trim())
     .bind(description)
@@ -73,7 +78,8 @@ pub async fn create(
 /// # Errors
 /// 404 when it does not exist in this tenant.
 pub async fn get(ex: impl PgExecutor<'_>, id: Uuid) -> AppResult<Project> {
-    sqlx::query_as("SELECT id, name, description FROM projects WHERE id = $1")
+    sqlx::query_as("SELECT id, name, description FROM projects WHERE tenant_id = $1 AND id = $2")
+        .bind(current_tenant()?)
         .bind(id)
         .fetch_optional(ex)
         .await?
@@ -92,12 +98,13 @@ pub async fn list(
     let limit = page.limit()?;
     let rows = sqlx::query_as(
         "SELECT id, name, description FROM projects \
-         WHERE ($1::uuid IS NULL OR id > $1) AND ($2::text IS NULL OR strpos(lower(name), lower($2)) > 0) \
+         WHERE tenant_id = $4 AND ($1::uuid IS NULL OR id > $1) AND ($2::text IS NULL OR strpos(lower(name), lower($2)) > 0) \
          ORDER BY id LIMIT $3",
     )
     .bind(page.cursor)
     .bind(q)
     .bind(limit + 1)
+    .bind(current_tenant()?)
     .fetch_all(ex)
     .await?;
     Ok(Page::from_rows(rows, limit, |p: &Project| p.id))
@@ -115,11 +122,12 @@ pub async fn update(
 ) -> AppResult<Project> {
     sqlx::query_as(
         "UPDATE projects SET name = COALESCE($2, name), description = COALESCE($3, description) \
-         WHERE id = $1 RETURNING id, name, description",
+         WHERE tenant_id = $4 AND id = $1 RETURNING id, name, description",
     )
     .bind(id)
     .bind(name.map(str::trim))
     .bind(description)
+    .bind(current_tenant()?)
     .fetch_optional(ex)
     .await?
     .ok_or(AppError::NotFound)
@@ -130,7 +138,8 @@ pub async fn update(
 /// # Errors
 /// 404 when it does not exist in this tenant.
 pub async fn delete(ex: impl PgExecutor<'_>, id: Uuid) -> AppResult<()> {
-    let deleted = sqlx::query("DELETE FROM projects WHERE id = $1")
+    let deleted = sqlx::query("DELETE FROM projects WHERE tenant_id = $1 AND id = $2")
+        .bind(current_tenant()?)
         .bind(id)
         .execute(ex)
         .await?;

@@ -6,13 +6,14 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-use tenancy_sqlx::TenantTransaction;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::auth::secret;
+use crate::db::Transaction;
+use crate::error::AppResult;
+
+/// The kind segment of refresh tokens.
+const KIND: &str = "rt";
 
 /// What presenting a refresh token led to.
 #[derive(Debug)]
@@ -33,40 +34,27 @@ pub enum Refreshed {
 /// The tenant a refresh token belongs to (its first segment), so the caller can enter its scope.
 #[must_use]
 pub fn tenant_of(token: &str) -> Option<Uuid> {
-    let mut parts = token.splitn(3, '.');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("rt"), Some(tenant), Some(_)) => tenant.parse().ok(),
-        _ => None,
-    }
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn mint(tenant: Uuid) -> String {
-    let secret: [u8; 32] = rand::random();
-    format!("rt.{tenant}.{}", URL_SAFE_NO_PAD.encode(secret))
+    secret::tenant_of(KIND, token)
 }
 
 async fn insert(
-    tx: &mut TenantTransaction,
+    tx: &mut Transaction,
     family: Uuid,
     user: Uuid,
     ttl: Duration,
 ) -> AppResult<String> {
-    let tenant = Uuid::parse_str(&tx.tenant().to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("tenant id is not a UUID: {e}")))?;
-    let token = mint(tenant);
+    let tenant = super::current_tenant()?;
+    let token = secret::mint(KIND, tenant);
     sqlx::query(
-        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) \
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+        "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, expires_at) \
+         VALUES ($6::uuid, $1, $2, $3, $4, now() + make_interval(secs => $5))",
     )
     .bind(super::new_id())
     .bind(family)
     .bind(user)
-    .bind(digest(&token))
+    .bind(secret::digest(&token))
     .bind(ttl.as_secs_f64())
+    .bind(tenant)
     .execute(&mut *tx)
     .await?;
     Ok(token)
@@ -76,7 +64,7 @@ async fn insert(
 ///
 /// # Errors
 /// Database errors.
-pub async fn start(tx: &mut TenantTransaction, user: Uuid, ttl: Duration) -> AppResult<String> {
+pub async fn start(tx: &mut Transaction, user: Uuid, ttl: Duration) -> AppResult<String> {
     insert(tx, super::new_id(), user, ttl).await
 }
 
@@ -85,17 +73,14 @@ pub async fn start(tx: &mut TenantTransaction, user: Uuid, ttl: Duration) -> App
 ///
 /// # Errors
 /// Database errors.
-pub async fn rotate(
-    tx: &mut TenantTransaction,
-    token: &str,
-    ttl: Duration,
-) -> AppResult<Refreshed> {
+pub async fn rotate(tx: &mut Transaction, token: &str, ttl: Duration) -> AppResult<Refreshed> {
     let row: Option<(Uuid, Uuid, bool, bool)> = sqlx::query_as(
         "SELECT family_id, user_id, rotated_at IS NOT NULL, \
                 revoked_at IS NULL AND expires_at > now() \
-         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+         FROM refresh_tokens WHERE tenant_id = $2 AND token_hash = $1 FOR UPDATE",
     )
-    .bind(digest(token))
+    .bind(secret::digest(token))
+    .bind(super::current_tenant()?)
     .fetch_optional(&mut *tx)
     .await?;
     let Some((family, user, rotated, live)) = row else {
@@ -103,9 +88,11 @@ pub async fn rotate(
     };
     if rotated {
         sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+            "UPDATE refresh_tokens SET revoked_at = now() \
+             WHERE tenant_id = $2 AND family_id = $1 AND revoked_at IS NULL",
         )
         .bind(family)
+        .bind(super::current_tenant()?)
         .execute(&mut *tx)
         .await?;
         tracing::warn!(%family, %user, "refresh token reuse: family revoked");
@@ -114,10 +101,13 @@ pub async fn rotate(
     if !live {
         return Ok(Refreshed::Invalid);
     }
-    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1")
-        .bind(digest(token))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET rotated_at = now() WHERE tenant_id = $2 AND token_hash = $1",
+    )
+    .bind(secret::digest(token))
+    .bind(super::current_tenant()?)
+    .execute(&mut *tx)
+    .await?;
     let token = insert(tx, family, user, ttl).await?;
     Ok(Refreshed::Rotated { user, token })
 }
@@ -126,29 +116,15 @@ pub async fn rotate(
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke(tx: &mut TenantTransaction, token: &str) -> AppResult<()> {
+pub async fn revoke(tx: &mut Transaction, token: &str) -> AppResult<()> {
     sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND family_id = \
-         (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
+        "UPDATE refresh_tokens SET revoked_at = now() \
+         WHERE tenant_id = $2 AND revoked_at IS NULL AND family_id = \
+         (SELECT family_id FROM refresh_tokens WHERE tenant_id = $2 AND token_hash = $1)",
     )
-    .bind(digest(token))
+    .bind(secret::digest(token))
+    .bind(super::current_tenant()?)
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_name_their_tenant_and_are_unguessable() {
-        let tenant = Uuid::now_v7();
-        let a = mint(tenant);
-        assert_eq!(tenant_of(&a), Some(tenant));
-        assert_ne!(a, mint(tenant));
-        assert_eq!(tenant_of("rt.not-a-uuid.x"), None);
-        assert_eq!(tenant_of("garbage"), None);
-        assert_ne!(digest(&a), digest(&mint(tenant)));
-    }
 }

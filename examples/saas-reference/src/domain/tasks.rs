@@ -97,15 +97,15 @@ impl TaskFields {
 /// # Errors
 /// 404 when the project does not exist here; 422 when the assignee is not a user here.
 pub async fn create(
-    tx: &mut tenancy_sqlx::TenantTransaction,
+    tx: &mut crate::db::Transaction,
     project: Uuid,
     fields: &TaskFields,
 ) -> AppResult<Task> {
     super::projects::get(&mut *tx, project).await?;
     check_assignee(&mut *tx, fields).await?;
     let sql = format!(
-        "INSERT INTO tasks (id, project_id, title, status, assignee_id, estimate) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        "INSERT INTO tasks (tenant_id, id, project_id, title, status, assignee_id, estimate) \
+         VALUES ($7::uuid, $1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(super::new_id())
@@ -114,6 +114,7 @@ pub async fn create(
         .bind(fields.status.unwrap_or(Status::Todo))
         .bind(fields.assignee_id.flatten())
         .bind(fields.estimate.flatten())
+        .bind(super::current_tenant()?)
         .fetch_one(&mut *tx)
         .await?)
 }
@@ -135,7 +136,7 @@ async fn check_assignee(ex: impl PgExecutor<'_>, fields: &TaskFields) -> AppResu
 /// # Errors
 /// 404 when the project does not exist here.
 pub async fn list(
-    tx: &mut tenancy_sqlx::TenantTransaction,
+    tx: &mut crate::db::Transaction,
     project: Uuid,
     filter: &TaskFilter,
     page: &PageRequest,
@@ -143,7 +144,7 @@ pub async fn list(
     let limit = page.limit()?;
     super::projects::get(&mut *tx, project).await?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM tasks WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
+        "SELECT {COLUMNS} FROM tasks WHERE tenant_id = $6 AND project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
          AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR assignee_id = $4) \
          ORDER BY id LIMIT $5"
     );
@@ -153,6 +154,7 @@ pub async fn list(
         .bind(filter.status)
         .bind(filter.assignee_id)
         .bind(limit + 1)
+        .bind(super::current_tenant()?)
         .fetch_all(&mut *tx)
         .await?;
     Ok(Page::from_rows(rows, limit, |t: &Task| t.id))
@@ -163,8 +165,9 @@ pub async fn list(
 /// # Errors
 /// 404 when it does not exist in this tenant.
 pub async fn get(ex: impl PgExecutor<'_>, id: Uuid) -> AppResult<Task> {
-    let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM tasks WHERE tenant_id = $1 AND id = $2");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(super::current_tenant()?)
         .bind(id)
         .fetch_optional(ex)
         .await?
@@ -176,7 +179,7 @@ pub async fn get(ex: impl PgExecutor<'_>, id: Uuid) -> AppResult<Task> {
 /// # Errors
 /// 404 when the task does not exist here; 422 for a foreign assignee.
 pub async fn update(
-    tx: &mut tenancy_sqlx::TenantTransaction,
+    tx: &mut crate::db::Transaction,
     id: Uuid,
     fields: &TaskFields,
 ) -> AppResult<Task> {
@@ -185,7 +188,7 @@ pub async fn update(
         "UPDATE tasks SET title = COALESCE($2, title), status = COALESCE($3, status), \
          assignee_id = CASE WHEN $4 THEN $5 ELSE assignee_id END, \
          estimate = CASE WHEN $6 THEN $7 ELSE estimate END \
-         WHERE id = $1 RETURNING {COLUMNS}"
+         WHERE tenant_id = $8 AND id = $1 RETURNING {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -195,6 +198,7 @@ pub async fn update(
         .bind(fields.assignee_id.flatten())
         .bind(fields.estimate.is_some())
         .bind(fields.estimate.flatten())
+        .bind(super::current_tenant()?)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(AppError::NotFound)
@@ -205,7 +209,8 @@ pub async fn update(
 /// # Errors
 /// 404 when it does not exist in this tenant.
 pub async fn delete(ex: impl PgExecutor<'_>, id: Uuid) -> AppResult<()> {
-    let deleted = sqlx::query("DELETE FROM tasks WHERE id = $1")
+    let deleted = sqlx::query("DELETE FROM tasks WHERE tenant_id = $1 AND id = $2")
+        .bind(super::current_tenant()?)
         .bind(id)
         .execute(ex)
         .await?;

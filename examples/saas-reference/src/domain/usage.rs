@@ -20,23 +20,28 @@ pub struct Usage {
 ///
 /// # Errors
 /// Database errors.
-pub async fn roll_up(tx: &mut tenancy_sqlx::TenantTransaction) -> AppResult<Usage> {
+pub async fn roll_up(tx: &mut crate::db::Transaction) -> AppResult<Usage> {
     // Two statements rather than INSERT ... SELECT ... ON CONFLICT: the SQL parser reads a
     // FROM-less SELECT followed by ON CONFLICT as a syntax error.
+    let tenant = super::current_tenant()?;
     let usage: Usage = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM tasks) AS tasks, \
-                (SELECT count(*) FROM memberships) AS members",
+        "SELECT (SELECT count(*) FROM projects WHERE tenant_id = $1) AS projects, \
+                (SELECT count(*) FROM tasks WHERE tenant_id = $1) AS tasks, \
+                (SELECT count(*) FROM memberships WHERE tenant_id = $1) AS members",
     )
+    .bind(tenant)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO usage_rollups (day, projects, tasks, members) VALUES (current_date, $1, $2, $3) \
+        "INSERT INTO usage_rollups (tenant_id, day, projects, tasks, members) \
+         VALUES ($4::uuid, current_date, $1, $2, $3) \
          ON CONFLICT (tenant_id, day) DO UPDATE SET projects = EXCLUDED.projects, \
                 tasks = EXCLUDED.tasks, members = EXCLUDED.members",
     )
     .bind(usage.projects)
     .bind(usage.tasks)
     .bind(usage.members)
+    .bind(tenant)
     .execute(&mut *tx)
     .await?;
     Ok(usage)
@@ -48,8 +53,10 @@ pub async fn roll_up(tx: &mut tenancy_sqlx::TenantTransaction) -> AppResult<Usag
 /// Database errors.
 pub async fn latest(ex: impl PgExecutor<'_>) -> AppResult<Option<Usage>> {
     Ok(sqlx::query_as(
-        "SELECT projects, tasks, members FROM usage_rollups ORDER BY day DESC LIMIT 1",
+        "SELECT projects, tasks, members FROM usage_rollups WHERE tenant_id = $1 \
+         ORDER BY day DESC LIMIT 1",
     )
+    .bind(super::current_tenant()?)
     .fetch_optional(ex)
     .await?)
 }

@@ -39,7 +39,8 @@ pub struct RefreshBody {
     refresh_token: String,
 }
 
-fn tokens(state: &AppState, principal: &Principal, refresh: &str) -> AppResult<Value> {
+/// The token pair body of signup, login, refresh and invitation acceptance.
+pub(super) fn tokens(state: &AppState, principal: &Principal, refresh: &str) -> AppResult<Value> {
     Ok(json!({
         "access_token": state.tokens.issue(principal)?,
         "refresh_token": refresh,

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod billing;
 pub mod extract;
+pub mod invitations;
 pub mod members;
 pub mod openapi;
 pub mod ops;
@@ -19,16 +20,25 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{delete, get, post};
+#[cfg(not(feature = "baseline"))]
 use sqlx::PgPool;
+#[cfg(not(feature = "baseline"))]
 use tenancy_axum::TenantLayer;
+#[cfg(not(feature = "baseline"))]
 use tenancy_axum::lookup::{CachedLookup, LookupError, ParseKey};
+#[cfg(not(feature = "baseline"))]
 use tenancy_axum::resolver::{Chain, HeaderResolver, JwtClaimResolver, SubdomainResolver};
+#[cfg(not(feature = "baseline"))]
 use tenancy_core::{TenantId, TenantKeyKind};
 
-use crate::auth::middleware::{TENANT_CLAIM, authenticate};
+#[cfg(not(feature = "baseline"))]
+use crate::auth::middleware::TENANT_CLAIM;
+use crate::auth::middleware::authenticate;
+#[cfg(not(feature = "baseline"))]
 use crate::domain::organizations;
 use crate::state::AppState;
 
+#[cfg(not(feature = "baseline"))]
 /// Resolves the tenant from the verified token, and checks `X-Tenant` / the subdomain (slugs,
 /// looked up through a bounded TTL cache) against it.
 fn tenant_resolver(raw: &PgPool, base_domain: &str) -> Chain {
@@ -59,7 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/members", get(members::list))
         .route(
             "/v1/invitations",
-            get(members::invitations).post(members::invite),
+            get(invitations::list).post(invitations::invite),
         )
         .route("/v1/projects", get(projects::list).post(projects::create))
         .route(
@@ -84,17 +94,23 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/billing", get(billing::status))
         .route("/v1/billing/checkout", post(billing::checkout))
         .route("/v1/usage", get(billing::usage))
-        .route("/v1/usage/rollup", post(billing::roll_up))
-        .route_layer(TenantLayer::new(tenant_resolver(
-            &state.raw,
-            &state.config.base_domain,
-        )))
-        .route_layer(from_fn_with_state(state.clone(), authenticate));
+        .route("/v1/usage/rollup", post(billing::roll_up));
+    #[cfg(not(feature = "baseline"))]
+    let tenant_routes = tenant_routes.route_layer(TenantLayer::new(tenant_resolver(
+        &state.raw,
+        &state.config.base_domain,
+    )));
+    // The load-test baseline: the token's tenant, entered directly (see `db` for the rest).
+    #[cfg(feature = "baseline")]
+    let tenant_routes =
+        tenant_routes.route_layer(from_fn(crate::auth::middleware::enter_token_tenant));
+    let tenant_routes = tenant_routes.route_layer(from_fn_with_state(state.clone(), authenticate));
     let public_routes = Router::new()
         .route("/v1/signup", post(auth::signup))
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
         .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/invitations/{token}/accept", post(invitations::accept))
         .route("/v1/billing/webhook", post(billing::webhook))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -109,4 +125,29 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(from_fn(request_id::assign))
         .with_state(state)
+}
+
+/// Serves `GET /metrics` and `GET /healthz` of a `worker` process on `listener` until `shutdown`
+/// flips: the same registry as the API's (queue depth, jobs by outcome, retries, dead letters,
+/// the database pool), for Prometheus to scrape.
+///
+/// # Errors
+/// The listener fails.
+pub async fn serve_worker_metrics(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let router = Router::new()
+        .route("/metrics", get(ops::metrics))
+        .route("/healthz", get(ops::healthz))
+        .fallback(ops::not_found)
+        .with_state(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            // Stops on the flip, and also if the sender is gone.
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await?;
+    Ok(())
 }

@@ -70,6 +70,7 @@ pub fn document() -> Value {
                 "ProjectInput": { "type": "object", "properties": { "name": {"type": "string", "maxLength": 200}, "description": {"type": "string"} } },
                 "TaskInput": { "type": "object", "properties": { "title": {"type": "string", "maxLength": 500}, "status": {"enum": ["todo", "in_progress", "done"]}, "assignee_id": {"type": ["string", "null"], "format": "uuid"}, "estimate": {"type": ["integer", "null"], "minimum": 0} } },
                 "CommentInput": { "type": "object", "required": ["body"], "properties": { "body": {"type": "string"} } },
+                "Acceptance": { "type": "object", "required": ["password"], "properties": { "password": {"type": "string", "minLength": 8, "maxLength": 256} } },
                 "InvitationInput": { "type": "object", "required": ["email"], "properties": { "email": {"type": "string"}, "role": {"enum": ["admin", "member"]} } }
             }
         },
@@ -84,6 +85,10 @@ pub fn document() -> Value {
             "/v1/invitations": {
                 "get": op("Invitations (owner/admin)", true, None, ("200", "{items}")),
                 "post": op("Invite by email (owner/admin)", true, Some("InvitationInput"), ("201", "the invitation"))
+            },
+            "/v1/invitations/{token}/accept": {
+                "parameters": [{ "name": "token", "in": "path", "required": true, "description": "the token of the invitation email's link", "schema": { "type": "string" } }],
+                "post": op("Accept an invitation: become a member with the invited role (once, before it expires; 404 unknown token, 410 used or expired, 409 already a member)", false, Some("Acceptance"), ("201", "{tenant{id,slug}, user{id,email}, role, access_token, refresh_token}"))
             },
             "/v1/projects": { "get": projects_get, "post": op("Create a project (plan limits apply: 402)", true, Some("ProjectInput"), ("201", "the project")) },
             "/v1/projects/{id}": {

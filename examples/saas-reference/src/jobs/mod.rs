@@ -22,6 +22,8 @@ pub enum Job {
         invitation_id: Uuid,
         /// Its recipient.
         email: String,
+        /// The acceptance link, with the token: it travels in the job as it would in the email.
+        accept_url: String,
     },
     /// Recompute today's usage rollup of the tenant.
     UsageRollup,
@@ -44,6 +46,17 @@ impl Job {
             Self::WebhookFollowUp { .. } => "webhook_follow_up",
         }
     }
+}
+
+/// What a queue did with a job after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// It succeeded and is gone from the queue.
+    Done,
+    /// It failed and will run again after a backoff.
+    Retrying,
+    /// It failed for the last time and sits in the dead-letter queue.
+    Dead,
 }
 
 /// Where jobs go: RabbitMQ when `AMQP_URL` is set, else the `jobs` table.
@@ -95,6 +108,7 @@ mod tests {
         let job = Job::InvitationEmail {
             invitation_id: Uuid::now_v7(),
             email: "a@example.com".into(),
+            accept_url: "http://localhost:8080/v1/invitations/inv.x.y/accept".into(),
         };
         let text = serde_json::to_string(&job)?;
         assert!(text.contains(r#""kind":"invitation_email""#));

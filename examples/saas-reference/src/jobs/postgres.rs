@@ -4,10 +4,10 @@
 
 use sqlx::PgPool;
 use tenancy_core::TenantId;
-use tenancy_sqlx::TenantPool;
 use uuid::Uuid;
 
-use super::Job;
+use super::{Job, Settled};
+use crate::db::Pool;
 
 /// A claimed job and the tenant it belongs to.
 #[derive(Debug)]
@@ -25,7 +25,7 @@ pub struct Claimed {
 /// The `jobs` table as a queue.
 #[derive(Clone)]
 pub struct PgQueue {
-    pool: TenantPool,
+    pool: Pool,
     // Claiming scans every tenant's jobs, which a tenant-scoped executor rightly refuses; the
     // plain pool is used for that one statement and for the depth gauge only.
     raw: PgPool,
@@ -40,7 +40,7 @@ impl std::fmt::Debug for PgQueue {
 impl PgQueue {
     /// A queue over the app's pools.
     #[must_use]
-    pub fn new(pool: TenantPool, raw: PgPool) -> Self {
+    pub fn new(pool: Pool, raw: PgPool) -> Self {
         Self { pool, raw }
     }
 
@@ -49,12 +49,15 @@ impl PgQueue {
     /// # Errors
     /// No tenant in scope; database errors.
     pub async fn enqueue(&self, job: &Job) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO jobs (id, kind, payload) VALUES ($1, $2, $3)")
-            .bind(crate::domain::new_id())
-            .bind(job.kind())
-            .bind(serde_json::to_value(job)?)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO jobs (tenant_id, id, kind, payload) VALUES ($4::uuid, $1, $2, $3)",
+        )
+        .bind(crate::domain::new_id())
+        .bind(job.kind())
+        .bind(serde_json::to_value(job)?)
+        .bind(crate::domain::current_tenant()?)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -92,21 +95,28 @@ impl PgQueue {
         claimed: &Claimed,
         outcome: Result<(), String>,
         max_attempts: u32,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Settled> {
         let retry_in = super::backoff(u32::try_from(claimed.attempts).unwrap_or(u32::MAX));
         let dead = i64::from(claimed.attempts) >= i64::from(max_attempts);
+        let settled = match (&outcome, dead) {
+            (Ok(()), _) => Settled::Done,
+            (Err(_), false) => Settled::Retrying,
+            (Err(_), true) => Settled::Dead,
+        };
         let update = sqlx::query(
             "UPDATE jobs SET state = CASE WHEN $2 THEN 'done' WHEN $3 THEN 'dead' ELSE 'queued' END, \
-             run_at = now() + make_interval(secs => $4), last_error = $5 WHERE id = $1",
+             run_at = now() + make_interval(secs => $4), last_error = $5 \
+             WHERE tenant_id = $6 AND id = $1",
         )
         .bind(claimed.id)
         .bind(outcome.is_ok())
         .bind(dead)
         .bind(retry_in.as_secs_f64())
         .bind(outcome.err())
+        .bind(claimed.tenant)
         .execute(&self.pool);
         tenancy_core::context::scope(TenantId::Uuid(claimed.tenant), update).await?;
-        Ok(())
+        Ok(settled)
     }
 
     /// Jobs queued and due.

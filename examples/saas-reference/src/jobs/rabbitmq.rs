@@ -16,7 +16,8 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use tenancy_core::TenantId;
 use tokio::sync::watch;
 
-use super::Job;
+use super::{Job, Settled};
+use crate::metrics::Metrics;
 
 /// Header naming the job's tenant.
 pub const TENANT_HEADER: &str = "tenant-id";
@@ -165,6 +166,7 @@ impl RabbitQueue {
         &self,
         max_attempts: u32,
         mut shutdown: watch::Receiver<bool>,
+        metrics: &Metrics,
         run: F,
     ) -> anyhow::Result<()>
     where
@@ -204,6 +206,7 @@ impl RabbitQueue {
             let (Some(tenant), Ok(job)) = (tenant, job) else {
                 tracing::error!("job without a valid tenant header or payload: dead-lettered");
                 delivery.nack(BasicNackOptions::default()).await?;
+                metrics.job_settled("unreadable", Settled::Dead);
                 continue;
             };
             let kind = job.kind();
@@ -216,10 +219,12 @@ impl RabbitQueue {
                     self.publish(&retry, &tenant, &delivery.data, attempt, Some(delay))
                         .await?;
                     delivery.ack(BasicAckOptions::default()).await?;
+                    metrics.job_settled(kind, Settled::Retrying);
                 }
                 Err(error) => {
                     tracing::error!(kind, attempt, %error, tenant_id = %tenant, "job failed; dead-lettered");
                     delivery.nack(BasicNackOptions::default()).await?;
+                    metrics.job_settled(kind, Settled::Dead);
                 }
             }
         }

@@ -19,9 +19,15 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), String> {
         Job::InvitationEmail {
             invitation_id,
             email,
+            accept_url,
         } => {
             // A real deployment hands this to an email service; the example logs it.
-            tracing::info!(%invitation_id, %email, "sending invitation email");
+            tracing::info!(
+                %invitation_id,
+                %email,
+                %accept_url,
+                "sending invitation email (accept: POST accept_url with a password)"
+            );
             match invitations::mark_emailed(&state.pool, invitation_id).await {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(format!("invitation {invitation_id} is not in this tenant")),
@@ -68,7 +74,9 @@ pub async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) -> anyho
         JobQueue::Rabbit(queue) => {
             let queue = queue.clone();
             queue
-                .consume(max_attempts, shutdown, |job| run(&state, job))
+                .consume(max_attempts, shutdown, &state.metrics, |job| {
+                    run(&state, job)
+                })
                 .await
         }
         JobQueue::Postgres(queue) => loop {
@@ -77,20 +85,22 @@ pub async fn work(state: AppState, mut shutdown: watch::Receiver<bool>) -> anyho
             }
             match queue.claim().await {
                 Ok(Some(claimed)) => {
-                    let outcome = match serde_json::from_value::<Job>(claimed.job.clone()) {
-                        Ok(job) => {
+                    let (kind, outcome) = match serde_json::from_value::<Job>(claimed.job.clone()) {
+                        Ok(job) => (
+                            job.kind(),
                             tenancy_core::context::scope(
                                 TenantId::Uuid(claimed.tenant),
                                 run(&state, job),
                             )
-                            .await
-                        }
-                        Err(error) => Err(format!("unreadable job: {error}")),
+                            .await,
+                        ),
+                        Err(error) => ("unreadable", Err(format!("unreadable job: {error}"))),
                     };
                     if let Err(error) = &outcome {
                         tracing::warn!(tenant_id = %claimed.tenant, %error, attempts = claimed.attempts, "job failed");
                     }
-                    queue.finish(&claimed, outcome, max_attempts).await?;
+                    let settled = queue.finish(&claimed, outcome, max_attempts).await?;
+                    state.metrics.job_settled(kind, settled);
                 }
                 Ok(None) => {
                     tokio::select! {

@@ -54,7 +54,15 @@ pub async fn app() -> anyhow::Result<TestApp> {
 }
 
 pub async fn app_with(vars: &[(&str, &str)]) -> anyhow::Result<TestApp> {
-    let db = TestDatabase::builder().max_connections(2).create().await?;
+    app_on(
+        TestDatabase::builder().max_connections(2).create().await?,
+        vars,
+    )
+    .await
+}
+
+/// The app (migrated) on `db`.
+pub async fn app_on(db: TestDatabase, vars: &[(&str, &str)]) -> anyhow::Result<TestApp> {
     let mut env: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), db.url().to_owned()),
         ("JWT_SECRET".into(), JWT_SECRET.into()),
