@@ -73,11 +73,10 @@ async fn setup(db: &TestDatabase) -> Result<Setup, Box<dyn std::error::Error>> {
             .max_connections(u32::try_from(CONCURRENCY).unwrap_or(8))
             .connect_with(options)
     };
+    // Raw and scoped share one pool: the same connections, server backends and statement
+    // caches, so only the SDK's own work differs between them.
     let raw = pool_of(PgConnectOptions::from_str(db.url())?).await?;
-    let scoped = TenantPool::new(
-        pool_of(PgConnectOptions::from_str(db.url())?).await?,
-        catalog(),
-    );
+    let scoped = TenantPool::new(raw.clone(), catalog());
     rls::apply(db.pool(), &catalog(), TenantKeyKind::Int).await?;
     let app_role = format!("tenancy_bench_{}", std::process::id());
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

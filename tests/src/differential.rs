@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
-use sqlx::query::{Query, QueryScalar};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Connection, Row};
 use tenancy_core::{Error as RewriteError, Rewriter, TenantId};
 use tenancy_testing::TestDatabase;
 
@@ -319,18 +319,22 @@ async fn explain(
     bind_tenant_last: Option<i64>,
 ) -> Result<String, String> {
     let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
-    let explain = format!("EXPLAIN (COSTS OFF) {sql}");
-    let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(explain));
+    let mut query = sqlx::query(AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {sql}")));
     for param in params {
-        query = bind_scalar(query, *param, tenant);
+        query = bind(query, *param, tenant);
     }
     if let Some(t) = bind_tenant_last {
         query = query.bind(t);
     }
     let plan = query.fetch_all(&mut *tx).await;
     tx.rollback().await.map_err(|e| e.to_string())?;
-    plan.map(|lines| lines.join("\n"))
-        .map_err(|e| e.to_string())
+    let lines = plan
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|row| row.try_get::<String, _>(0))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(lines.join("\n"))
 }
 
 /// A passing result.
@@ -446,20 +450,6 @@ fn bind(
     param: Param,
     tenant: i64,
 ) -> Query<'_, Postgres, PgArguments> {
-    match param {
-        Param::Int(v) => query.bind(v),
-        Param::Text(v) => query.bind(v),
-        Param::Bool(v) => query.bind(v),
-        Param::OwnTenant => query.bind(tenant),
-        Param::OtherTenant => query.bind(other_tenant(tenant)),
-    }
-}
-
-fn bind_scalar(
-    query: QueryScalar<'_, Postgres, String, PgArguments>,
-    param: Param,
-    tenant: i64,
-) -> QueryScalar<'_, Postgres, String, PgArguments> {
     match param {
         Param::Int(v) => query.bind(v),
         Param::Text(v) => query.bind(v),
