@@ -125,5 +125,35 @@ fn round_trip(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rewrite_shapes, round_trip);
+/// Rounds and iterations per round of the interleaved comparison.
+const ROUNDS: usize = 200;
+const BATCH: u32 = 200;
+
+/// Cold rewrite / bare parse per shape, measured interleaved: each round times a batch of parses
+/// and a batch of cold rewrites back to back, so a change of machine load hits both alike; the
+/// median of the per-round ratios is printed. Criterion's separate medians drift with load.
+fn interleaved(_: &mut Criterion) {
+    let rewriter = rewriter();
+    println!("\ncold rewrite / parse, interleaved ({ROUNDS} rounds x {BATCH}, median of rounds):");
+    for (shape, sql) in SHAPES {
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            for _ in 0..BATCH {
+                let _ = black_box(Parser::parse_sql(&PostgreSqlDialect {}, black_box(sql)));
+            }
+            let parse = started.elapsed();
+            let started = Instant::now();
+            for _ in 0..BATCH {
+                let _ = black_box(rewriter.rewrite_uncached(black_box(sql)));
+            }
+            ratios.push(started.elapsed().as_secs_f64() / parse.as_secs_f64());
+        }
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios.get(ROUNDS / 2).copied().unwrap_or(f64::NAN);
+        println!("{shape:<16} {median:.3}");
+    }
+}
+
+criterion_group!(benches, rewrite_shapes, round_trip, interleaved);
 criterion_main!(benches);
