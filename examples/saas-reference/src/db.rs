@@ -4,8 +4,8 @@
 //! they are the SDK's `TenantPool` / `TenantTransaction`, which rewrite every statement for the
 //! tenant in scope (adding their own `tenant_id = $n` guard even where the SQL already has one).
 //! With the `baseline` feature (load-test comparisons only, see `docs/performance.md`) they are
-//! plain sqlx ([`plain`]): the same statements run verbatim, protected only by the tenant
-//! predicates written into them.
+//! plain sqlx (the `plain` module, compiled only with that feature): the same statements run
+//! verbatim, protected only by the tenant predicates written into them.
 
 #[cfg(feature = "baseline")]
 pub mod plain;
