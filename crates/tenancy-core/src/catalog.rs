@@ -339,7 +339,6 @@ pub struct Catalog {
     /// schema → table → (full name, role): looked up with borrowed parts, so resolving a table
     /// in the rewriter allocates nothing. Iterates in [`TableName`] order.
     tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>>,
-    len: usize,
     generation: u64,
 }
 
@@ -433,13 +432,13 @@ impl Catalog {
     /// How many tables are listed.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.tables.values().map(BTreeMap::len).sum()
     }
 
     /// Whether no table is listed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.tables.is_empty()
     }
 
     /// A process-unique number for this catalog instance, used to key rewrite caches.
@@ -514,7 +513,6 @@ impl CatalogBuilder {
         };
         let mut tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>> =
             BTreeMap::new();
-        let mut len = 0;
         for (table, column, reference) in self.entries {
             let name = TableName::parse(&table)?;
             let role = if reference {
@@ -533,12 +531,10 @@ impl CatalogBuilder {
             {
                 return Err(Error::Catalog(format!("table {name} is listed twice")));
             }
-            len += 1;
         }
         Ok(Catalog {
             default_tenant_column,
             tables,
-            len,
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         })
     }

@@ -36,6 +36,17 @@ async fn listen() -> (TcpIncoming, Channel) {
     (TcpIncoming::from(listener), channel)
 }
 
+/// A server with the plain header-resolving layer, and a channel to it.
+async fn header_server() -> Channel {
+    let (incoming, channel) = listen().await;
+    let server = Server::builder()
+        .layer(TenantLayer::new(HeaderResolver::default()))
+        .add_service(WhoamiServer)
+        .serve_with_incoming(incoming);
+    tokio::spawn(server);
+    channel
+}
+
 /// Asserts that the call failed with `code` and a message that names the reason.
 fn assert_status(
     result: Result<String, tonic::Status>,
@@ -50,12 +61,7 @@ fn assert_status(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_each_run_in_the_tenant_of_their_metadata() {
-    let (incoming, channel) = listen().await;
-    let server = Server::builder()
-        .layer(TenantLayer::new(HeaderResolver::default()))
-        .add_service(WhoamiServer)
-        .serve_with_incoming(incoming);
-    tokio::spawn(server);
+    let channel = header_server().await;
 
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..CALLS {
@@ -83,12 +89,7 @@ async fn concurrent_calls_each_run_in_the_tenant_of_their_metadata() {
 
 #[tokio::test]
 async fn a_call_without_a_well_formed_tenant_is_invalid_argument() {
-    let (incoming, channel) = listen().await;
-    let server = Server::builder()
-        .layer(TenantLayer::new(HeaderResolver::default()))
-        .add_service(WhoamiServer)
-        .serve_with_incoming(incoming);
-    tokio::spawn(server);
+    let channel = header_server().await;
 
     assert_status(
         call(channel.clone(), &[]).await,

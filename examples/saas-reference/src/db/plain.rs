@@ -43,90 +43,55 @@ impl PlainTransaction {
     }
 }
 
-impl<'p> Executor<'p> for &'_ PlainPool {
-    type Database = Postgres;
+/// Implements `Executor` for a wrapper by handing every statement, unchanged, to what it wraps
+/// (the pool, or the transaction's connection).
+macro_rules! forward_executor {
+    ($lt:lifetime, $wrapper:ty) => {
+        impl<$lt> Executor<$lt> for $wrapper {
+            type Database = Postgres;
 
-    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
-    where
-        'p: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        self.0.fetch_many(query)
-    }
+            fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
+            where
+                $lt: 'e,
+                E: 'q + Execute<'q, Postgres>,
+            {
+                self.0.fetch_many(query)
+            }
 
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
-    where
-        'p: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        self.0.fetch_optional(query)
-    }
+            fn fetch_optional<'e, 'q: 'e, E>(
+                self,
+                query: E,
+            ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
+            where
+                $lt: 'e,
+                E: 'q + Execute<'q, Postgres>,
+            {
+                self.0.fetch_optional(query)
+            }
 
-    fn prepare_with<'e>(
-        self,
-        sql: SqlStr,
-        parameters: &'e [PgTypeInfo],
-    ) -> BoxFuture<'e, Result<PgStatement, sqlx::Error>>
-    where
-        'p: 'e,
-    {
-        self.0.prepare_with(sql, parameters)
-    }
+            fn prepare_with<'e>(
+                self,
+                sql: SqlStr,
+                parameters: &'e [PgTypeInfo],
+            ) -> BoxFuture<'e, Result<PgStatement, sqlx::Error>>
+            where
+                $lt: 'e,
+            {
+                self.0.prepare_with(sql, parameters)
+            }
 
-    fn describe<'e>(
-        self,
-        sql: SqlStr,
-    ) -> BoxFuture<'e, Result<sqlx::Describe<Postgres>, sqlx::Error>>
-    where
-        'p: 'e,
-    {
-        self.0.describe(sql)
-    }
+            fn describe<'e>(
+                self,
+                sql: SqlStr,
+            ) -> BoxFuture<'e, Result<sqlx::Describe<Postgres>, sqlx::Error>>
+            where
+                $lt: 'e,
+            {
+                self.0.describe(sql)
+            }
+        }
+    };
 }
 
-impl<'t> Executor<'t> for &'t mut PlainTransaction {
-    type Database = Postgres;
-
-    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Step, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        self.0.fetch_many(query)
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, Result<Option<PgRow>, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Postgres>,
-    {
-        self.0.fetch_optional(query)
-    }
-
-    fn prepare_with<'e>(
-        self,
-        sql: SqlStr,
-        parameters: &'e [PgTypeInfo],
-    ) -> BoxFuture<'e, Result<PgStatement, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        self.0.prepare_with(sql, parameters)
-    }
-
-    fn describe<'e>(
-        self,
-        sql: SqlStr,
-    ) -> BoxFuture<'e, Result<sqlx::Describe<Postgres>, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        self.0.describe(sql)
-    }
-}
+forward_executor!('p, &'_ PlainPool);
+forward_executor!('t, &'t mut PlainTransaction);
