@@ -117,13 +117,13 @@ pub fn quote_identifier(ident: &str) -> String {
 /// Whether PostgreSQL would misread `ident` written without double quotes: anything but a
 /// lower-case ASCII name that is not a reserved keyword.
 pub(crate) fn needs_quotes(ident: &str) -> bool {
-    let plain = ident
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let bytes = ident.as_bytes();
+    let plain = bytes
+        .first()
+        .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
     !plain || RESERVED_KEYWORDS.binary_search(&ident).is_ok()
 }
 
@@ -272,7 +272,8 @@ fn split_identifier_path(text: &str) -> Result<Vec<String>, Error> {
                 if c == '"' || c.is_whitespace() {
                     return Err(bad("unexpected quote or space"));
                 }
-                part.extend(c.to_lowercase());
+                // PostgreSQL folds only ASCII letters (UTF-8 databases keep `É` as written).
+                part.push(c.to_ascii_lowercase());
                 chars.next();
             }
         }
@@ -558,6 +559,8 @@ mod tests {
             TableName::parse("App.\"a\"\"b\"")?,
             TableName::new("app", "a\"b")
         );
+        // Only ASCII letters fold, as in a UTF-8 PostgreSQL database.
+        assert_eq!(TableName::parse("ÉTÉ")?, TableName::new("public", "ÉtÉ"));
         assert_eq!(
             TableName::new("public", "Tasks").to_string(),
             "public.\"Tasks\""

@@ -4,7 +4,8 @@
 //! Instead of matching every expression variant by hand, sqlparser's `VisitorMut` finds each
 //! outermost query below a node; the walker rewrites that query with the current CTE scope and
 //! the visitor skips what is nested inside it (the walker already handled it): the rewritten
-//! query's body is parked while the visitor passes over it and put back right after.
+//! query's body is parked while the visitor passes over it and put back right after. Once the
+//! walker has entered every query body the statement's keywords announce, the search stops.
 
 use std::mem;
 use std::ops::ControlFlow;
@@ -17,7 +18,7 @@ use crate::error::Error;
 impl Scope<'_> {
     /// Rewrites every outermost subquery anywhere inside `node`.
     pub(super) fn subqueries<T: VisitMut>(&mut self, node: &mut T) -> Result<(), Error> {
-        if !self.expression_subqueries {
+        if !self.queries_remain() {
             return Ok(());
         }
         let mut visitor = Subqueries {
@@ -26,10 +27,18 @@ impl Scope<'_> {
             parked: Vec::new(),
         };
         match node.visit(&mut visitor) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(error) => Err(error),
+            ControlFlow::Continue(()) | ControlFlow::Break(Stop::NoQueriesLeft) => Ok(()),
+            ControlFlow::Break(Stop::Refused(error)) => Err(error),
         }
     }
+}
+
+/// Why the search ended early.
+enum Stop {
+    /// A subquery was refused.
+    Refused(Error),
+    /// Every query body of the statement has been entered: nothing is left to find.
+    NoQueriesLeft,
 }
 
 struct Subqueries<'s, 'a> {
@@ -41,12 +50,16 @@ struct Subqueries<'s, 'a> {
 }
 
 impl VisitorMut for Subqueries<'_, '_> {
-    type Break = Error;
+    type Break = Stop;
 
-    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<Stop> {
         if self.depth == 0 {
             if let Err(error) = self.scope.query(query) {
-                return ControlFlow::Break(error);
+                return ControlFlow::Break(Stop::Refused(error));
+            }
+            if !self.scope.queries_remain() {
+                // Nothing is parked at depth 0 between two outermost queries.
+                return ControlFlow::Break(Stop::NoQueriesLeft);
             }
             // Nothing below a rewritten query is rewritten here: let the visitor pass over an
             // empty body instead of walking the whole subquery again.
@@ -62,7 +75,7 @@ impl VisitorMut for Subqueries<'_, '_> {
         ControlFlow::Continue(())
     }
 
-    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Error> {
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Stop> {
         self.depth -= 1;
         if self.depth == 0
             && let Some((with, body)) = self.parked.pop()

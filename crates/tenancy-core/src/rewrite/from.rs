@@ -217,7 +217,7 @@ fn sinks(joins: &[Join]) -> Result<Vec<Sink>, Error> {
     Ok(sinks)
 }
 
-fn constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+pub(super) fn constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
     match op {
         JoinOperator::Join(c)
         | JoinOperator::Inner(c)

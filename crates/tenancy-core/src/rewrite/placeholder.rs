@@ -1,9 +1,8 @@
 //! Rule 6: the tenant is `$N` with N one past the highest placeholder already in the statement.
 //!
 //! The survey reads the token stream the parser is about to consume, so it costs one pass over a
-//! flat vector instead of a walk over the syntax tree. It also tells whether the statement can hold
-//! a query inside an expression, so the walker can skip searching expressions in the common
-//! statement that has none.
+//! flat vector instead of a walk over the syntax tree. It also counts the keywords that start a
+//! query, so the walker can stop searching expressions for subqueries once it has entered them all.
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
@@ -13,11 +12,11 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 pub(super) struct Survey {
     /// The first placeholder number the statement does not use (`$1` when it has none).
     pub(super) next_free: usize,
-    /// Whether a query may appear inside an expression (scalar, IN, EXISTS, ARRAY(...), ...).
-    /// Conservative: `true` whenever the statement holds more query keywords than its own top
-    /// level accounts for. A wrong `false` could only hide a subquery from the walker, and the
-    /// verification pass refuses any tenant table the walker did not scope.
-    pub(super) expression_subqueries: bool,
+    /// How many `SELECT`, `VALUES` and `TABLE` keywords the statement holds: every query body
+    /// the parser builds starts with one, so the syntax tree has at most this many. An over-count
+    /// only costs the walker a search; an under-count could hide a subquery from the walker, and
+    /// the verification pass refuses any tenant table the walker did not scope.
+    pub(super) query_keywords: usize,
 }
 
 /// Surveys the tokens of one statement. Only placeholder tokens count: `'$1'` inside a string
@@ -25,7 +24,6 @@ pub(super) struct Survey {
 pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
     let mut highest = 0;
     let mut query_keywords = 0;
-    let mut first_keyword = None;
     for token in tokens {
         match &token.token {
             Token::Placeholder(text) => {
@@ -34,9 +32,6 @@ pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
                 }
             }
             Token::Word(word) if word.quote_style.is_none() => {
-                if first_keyword.is_none() {
-                    first_keyword = Some(word.keyword);
-                }
                 if matches!(
                     word.keyword,
                     Keyword::SELECT | Keyword::VALUES | Keyword::TABLE
@@ -47,14 +42,9 @@ pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
             _ => {}
         }
     }
-    // A statement that is itself a query (or an INSERT fed by one) owns one query keyword.
-    let own = match first_keyword {
-        Some(Keyword::SELECT | Keyword::VALUES | Keyword::TABLE | Keyword::INSERT) => 1,
-        _ => 0,
-    };
     Survey {
         next_free: highest + 1,
-        expression_subqueries: query_keywords > own,
+        query_keywords,
     }
 }
 
@@ -84,27 +74,23 @@ mod tests {
     }
 
     #[test]
-    fn expression_subqueries_are_detected_conservatively() {
-        for sql in [
-            "SELECT id FROM t WHERE a = $1",
-            "INSERT INTO t (a) VALUES ($1)",
-            "INSERT INTO t (a) SELECT a FROM s",
-            "UPDATE t SET a = 1 WHERE b = 2",
-            "DELETE FROM t WHERE id = $1",
-            "SELECT \"select\" FROM t",
+    fn query_keywords_are_counted_outside_strings_and_quoted_names() {
+        for (sql, expected) in [
+            ("UPDATE t SET a = 1 WHERE b = 2", 0),
+            ("DELETE FROM t WHERE id = $1", 0),
+            ("SELECT id FROM t WHERE a = $1", 1),
+            ("INSERT INTO t (a) VALUES ($1)", 1),
+            ("SELECT \"select\", 'VALUES' FROM t", 1),
+            ("UPDATE t SET a = (SELECT max(a) FROM s)", 1),
+            ("SELECT id FROM t WHERE a IN (SELECT a FROM s)", 2),
+            ("WITH c AS (SELECT 1) SELECT * FROM c", 2),
+            ("INSERT INTO t (a) VALUES ((SELECT 1)) RETURNING a", 2),
+            (
+                "SELECT * FROM t WHERE a = ANY(ARRAY(VALUES (1))) UNION TABLE s",
+                3,
+            ),
         ] {
-            assert!(!survey_of(sql).expression_subqueries, "{sql}");
-        }
-        for sql in [
-            "SELECT id FROM t WHERE a IN (SELECT a FROM s)",
-            "UPDATE t SET a = (SELECT max(a) FROM s)",
-            "DELETE FROM t WHERE EXISTS (SELECT 1 FROM s)",
-            "INSERT INTO t (a) VALUES ((SELECT 1)) RETURNING a",
-            "WITH c AS (SELECT 1) SELECT * FROM c",
-            "EXPLAIN SELECT 1",
-            "SELECT * FROM t WHERE a = ANY(ARRAY(VALUES (1)))",
-        ] {
-            assert!(survey_of(sql).expression_subqueries, "{sql}");
+            assert_eq!(survey_of(sql).query_keywords, expected, "{sql}");
         }
     }
 }

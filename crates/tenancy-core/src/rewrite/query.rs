@@ -58,7 +58,10 @@ impl Scope<'_> {
                 self.set_expr(left)?;
                 self.set_expr(right)
             }
-            SetExpr::Values(values) => self.subqueries(values),
+            SetExpr::Values(values) => {
+                self.enter_query_body();
+                self.subqueries(values)
+            }
             SetExpr::Insert(statement)
             | SetExpr::Update(statement)
             | SetExpr::Delete(statement)
@@ -68,7 +71,10 @@ impl Scope<'_> {
                     *body = SetExpr::Select(Box::new(select));
                     self.set_expr(body)
                 }
-                None => Ok(()),
+                None => {
+                    self.enter_query_body();
+                    Ok(())
+                }
             },
         }
     }
@@ -93,6 +99,7 @@ impl Scope<'_> {
     }
 
     fn select(&mut self, select: &mut Select) -> Result<(), Error> {
+        self.enter_query_body();
         if select.into.is_some() {
             return Err(refused(
                 "SELECT INTO",

@@ -26,9 +26,10 @@ pub(super) enum Resolved<'c> {
 pub(super) struct Scope<'a> {
     catalog: &'a Catalog,
     tenant: Expr,
-    /// Whether any expression holds a query; when none does, expressions need no search (and
-    /// the verification pass would still catch a mistake here).
-    pub(super) expression_subqueries: bool,
+    /// Query keywords (`SELECT`, `VALUES`, `TABLE`) whose query body the walker has not entered
+    /// yet. At zero no expression can hold a query, so searching expressions is skipped; a
+    /// miscount could only hide a subquery, which the verification pass refuses.
+    unwalked_queries: usize,
     /// CTE names visible at the current point, innermost last.
     ctes: Vec<String>,
     /// How many tenant table references were scoped; the verification pass must find as many.
@@ -40,9 +41,9 @@ pub(super) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub(super) fn new(catalog: &'a Catalog, tenant: Expr, expression_subqueries: bool) -> Self {
+    pub(super) fn new(catalog: &'a Catalog, tenant: Expr, query_keywords: usize) -> Self {
         Self {
-            expression_subqueries,
+            unwalked_queries: query_keywords,
             catalog,
             tenant,
             ctes: Vec::new(),
@@ -54,6 +55,16 @@ impl<'a> Scope<'a> {
 
     pub(super) fn catalog(&self) -> &'a Catalog {
         self.catalog
+    }
+
+    /// Records that the walker entered a query body (`SELECT`, `VALUES` or `TABLE`).
+    pub(super) fn enter_query_body(&mut self) {
+        self.unwalked_queries = self.unwalked_queries.saturating_sub(1);
+    }
+
+    /// Whether a query body the walker has not entered may still be in the statement.
+    pub(super) fn queries_remain(&self) -> bool {
+        self.unwalked_queries > 0
     }
 
     /// The tenant value expression (`$N` or a literal), to be written into the statement.
@@ -151,14 +162,15 @@ fn unsupported_name(name: &ObjectName) -> Error {
     }
 }
 
-/// Folds an identifier the way PostgreSQL does: unquoted to lower case, quoted as written.
-/// Borrows when nothing changes (the common all-lower-case name).
+/// Folds an identifier the way PostgreSQL does in a UTF-8 database: unquoted ASCII letters to
+/// lower case (`ÉTÉ` becomes `ÉtÉ`), quoted as written. Borrows when nothing changes (the common
+/// all-lower-case name).
 pub(super) fn fold(ident: &Ident) -> Cow<'_, str> {
     let value = ident.value.as_str();
-    if ident.quote_style.is_some() || !value.chars().any(char::is_uppercase) {
+    if ident.quote_style.is_some() || !value.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Borrowed(value)
     } else {
-        Cow::Owned(value.to_lowercase())
+        Cow::Owned(value.to_ascii_lowercase())
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) fn rewrite(
         Some(tenant) => TenantValue::Literal(tenant),
         None => TenantValue::Placeholder(param),
     };
-    let mut scope = Scope::new(catalog, tenant.to_expr(), survey.expression_subqueries);
+    let mut scope = Scope::new(catalog, tenant.to_expr(), survey.query_keywords);
     scope.statement(&mut statement)?;
     verify::verify(catalog, &statement, scope.scoped)?;
     if scope.scoped == 0 {

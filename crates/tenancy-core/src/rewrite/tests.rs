@@ -97,6 +97,28 @@ fn schema_qualified_tables_are_qualified_by_their_bare_name() {
 }
 
 #[test]
+fn only_ascii_letters_fold_like_a_utf8_database() {
+    // PostgreSQL keeps non-ASCII letters of unquoted names as written: ÉTÉ names `ÉtÉ`.
+    let rewriter = Rewriter::new(
+        Catalog::builder()
+            .tenant_table("\"ÉtÉ\"")
+            .build()
+            .expect("valid catalog"),
+    );
+    let scoped = rewriter
+        .rewrite("SELECT * FROM ÉTÉ")
+        .map(|r| r.sql().to_owned());
+    assert_eq!(
+        scoped.ok().as_deref(),
+        Some("SELECT * FROM ÉTÉ WHERE ÉTÉ.tenant_id = $1")
+    );
+    assert!(matches!(
+        rewriter.rewrite("SELECT * FROM \"été\""),
+        Err(Error::UnknownTable { .. })
+    ));
+}
+
+#[test]
 fn tenant_columns_that_need_quoting_are_quoted() {
     assert_rewrites(
         "SELECT * FROM orders",

@@ -1,18 +1,22 @@
 //! The fail-closed safety net: an independent pass over the final statement.
 //!
-//! The walker scopes the positions it knows. This pass uses sqlparser's `Visitor`, which reaches
-//! every relation in the tree, counts the references to tenant tables (CTE references excluded,
-//! with the same shadowing rules as PostgreSQL) and compares the count with the number the walker
-//! scoped. A difference means a table hid somewhere the walker does not handle, and the statement
-//! is refused rather than run unscoped.
+//! The walker scopes the positions it knows. This pass reaches every relation in the tree, counts
+//! the references to tenant tables (CTE references excluded, with the same shadowing rules as
+//! PostgreSQL) and compares the count with the number the walker scoped. A difference means a
+//! table hid somewhere the walker does not handle, and the statement is refused rather than run
+//! unscoped. The pass is a sqlparser `Visitor`; `plain.rs` walks the common node kinds by hand
+//! for speed and hands every other node to sqlparser's derived visitor, and debug builds check
+//! that both walks reach the same verdict on every statement.
 
 use std::ops::ControlFlow;
 use std::ptr;
 
 use sqlparser::ast::{
     Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart,
-    Query, SetExpr, Statement, TableFactor, TableObject, Value, Visit, Visitor,
+    Query, SetExpr, Statement, TableFactor, TableObject, Value, Visitor,
 };
+
+mod plain;
 
 use super::scope::{Resolved, fold, resolve_in_catalog};
 use super::statement::{refused, statement_kind};
@@ -21,18 +25,20 @@ use crate::error::Error;
 
 /// Refuses `statement` unless it holds exactly `scoped` tenant table references.
 pub(super) fn verify(catalog: &Catalog, statement: &Statement, scoped: usize) -> Result<(), Error> {
-    let mut verifier = Verifier {
-        catalog,
-        frames: Vec::new(),
-        cte_bodies: Vec::new(),
-        targets: Vec::new(),
-        accounted: Vec::new(),
-        factor_kinds: Vec::new(),
-        found: 0,
-        first: None,
-        suspect: None,
-    };
-    if let ControlFlow::Break(error) = statement.visit(&mut verifier) {
+    let mut verifier = Verifier::new(catalog);
+    let flow = verifier.statement(statement);
+    #[cfg(debug_assertions)]
+    {
+        use sqlparser::ast::Visit;
+        let mut derived = Verifier::new(catalog);
+        let derived_flow = statement.visit(&mut derived);
+        debug_assert_eq!(
+            verifier.verdict(&flow),
+            derived.verdict(&derived_flow),
+            "the plain walk and the derived visitor disagree on {statement}"
+        );
+    }
+    if let ControlFlow::Break(error) = flow {
         return Err(error);
     }
     if verifier.found == scoped {
@@ -41,7 +47,9 @@ pub(super) fn verify(catalog: &Catalog, statement: &Statement, scoped: usize) ->
     let (table, construct) = verifier
         .suspect
         .or_else(|| verifier.first.map(|t| (t, "this statement shape")))
-        .map_or((None, "this statement shape"), |(t, c)| (Some(t), c));
+        .map_or((None, "this statement shape"), |(t, c)| {
+            (Some(t.clone()), c)
+        });
     let name = table
         .as_ref()
         .map_or_else(|| "every tenant table".to_owned(), ToString::to_string);
@@ -75,11 +83,40 @@ struct Verifier<'c> {
     accounted: Vec<*const ObjectName>,
     factor_kinds: Vec<&'static str>,
     found: usize,
-    first: Option<TableName>,
-    suspect: Option<(TableName, &'static str)>,
+    first: Option<&'c TableName>,
+    suspect: Option<(&'c TableName, &'static str)>,
 }
 
-impl Verifier<'_> {
+impl<'c> Verifier<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        Self {
+            catalog,
+            frames: Vec::new(),
+            cte_bodies: Vec::new(),
+            targets: Vec::new(),
+            accounted: Vec::new(),
+            factor_kinds: Vec::new(),
+            found: 0,
+            first: None,
+            suspect: None,
+        }
+    }
+
+    /// Everything the verdict depends on, to compare two walks of one statement.
+    #[cfg(debug_assertions)]
+    fn verdict(&self, flow: &ControlFlow<Error>) -> impl PartialEq + std::fmt::Debug {
+        let stopped = match flow {
+            ControlFlow::Break(error) => Some(error.to_string()),
+            ControlFlow::Continue(()) => None,
+        };
+        (
+            stopped,
+            self.found,
+            self.first.cloned(),
+            self.suspect.map(|(t, c)| (t.clone(), c)),
+        )
+    }
+
     fn is_cte(&self, name: &ObjectName) -> bool {
         let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
             return false;
@@ -97,9 +134,9 @@ impl Verifier<'_> {
             Ok(Resolved::Tenant { table, .. }) => {
                 self.found += 1;
                 if let Some(construct) = construct {
-                    self.suspect.get_or_insert((table.clone(), construct));
+                    self.suspect.get_or_insert((table, construct));
                 }
-                self.first.get_or_insert_with(|| table.clone());
+                self.first.get_or_insert(table);
                 ControlFlow::Continue(())
             }
             Ok(Resolved::Cte | Resolved::Reference) => ControlFlow::Continue(()),

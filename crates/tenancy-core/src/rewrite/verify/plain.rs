@@ -1,0 +1,371 @@
+//! A hand-written walk over the plain shapes most statements have, for speed.
+//!
+//! sqlparser's derived `Visit` reaches every node of every kind, which makes it the right tool for
+//! the safety net and a slow one: it calls into every field of every node. This walk handles the
+//! common node kinds itself and hands every other node, whole, to the derived visitor. For each
+//! node it handles, it calls the verifier's hooks in the order the derived visitor would (hooks the
+//! verifier does not override do nothing and are left out) and walks every field that can hold a
+//! query, a table or an expression. The structs are destructured without `..`, so a field added
+//! by a sqlparser upgrade fails to compile here instead of being skipped.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Assignment, Distinct, Expr, GroupByExpr, InTarget, Join, JoinConstraint, LimitClause, Offset,
+    OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, Statement, TableAlias,
+    TableFactor, TableWithJoins, Update, Values, Visit, Visitor, With,
+};
+
+use super::Verifier;
+use crate::error::Error;
+use crate::rewrite::from::constraint;
+
+type Flow = ControlFlow<Error>;
+
+impl Verifier<'_> {
+    pub(super) fn statement(&mut self, statement: &Statement) -> Flow {
+        match statement {
+            Statement::Query(query) => {
+                self.pre_visit_statement(statement)?;
+                self.query(query)
+            }
+            Statement::Update(update) if plain_update(update) => {
+                self.pre_visit_statement(statement)?;
+                self.table_with_joins(&update.table)?;
+                for Assignment { target: _, value } in &update.assignments {
+                    // The target is a column name, never visited as a relation.
+                    self.expr(value)?;
+                }
+                self.option_expr(update.selection.as_ref())?;
+                self.select_items(update.returning.as_deref().unwrap_or_default())
+            }
+            _ => statement.visit(self),
+        }
+    }
+
+    fn query(&mut self, query: &Query) -> Flow {
+        let Query {
+            with,
+            body,
+            order_by,
+            limit_clause,
+            fetch,
+            locks,
+            for_clause,
+            settings,
+            format_clause,
+            pipe_operators,
+        } = query;
+        let plain_tail = fetch.is_none()
+            && locks.is_empty()
+            && for_clause.is_none()
+            && settings.is_none()
+            && format_clause.is_none()
+            && pipe_operators.is_empty()
+            && order_by.as_ref().is_none_or(plain_order_by)
+            && limit_clause.as_ref().is_none_or(plain_limit)
+            && with.as_ref().is_none_or(plain_with);
+        if !plain_tail {
+            return query.visit(self);
+        }
+        self.pre_visit_query(query)?;
+        for cte in with.iter().flat_map(|with| &with.cte_tables) {
+            // A CTE's alias, columns and MATERIALIZED flag hold no query, table or expression.
+            self.query(&cte.query)?;
+        }
+        self.set_expr(body)?;
+        if let Some(OrderBy {
+            kind: OrderByKind::Expressions(exprs),
+            ..
+        }) = order_by
+        {
+            self.order_by_exprs(exprs)?;
+        }
+        if let Some(LimitClause::LimitOffset { limit, offset, .. }) = limit_clause {
+            self.option_expr(limit.as_ref())?;
+            if let Some(Offset { value, rows: _ }) = offset {
+                self.expr(value)?;
+            }
+        }
+        self.post_visit_query(query)
+    }
+
+    fn set_expr(&mut self, body: &SetExpr) -> Flow {
+        match body {
+            SetExpr::Select(select) if plain_select(select) => self.select(select),
+            SetExpr::Query(query) => self.query(query),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left)?;
+                self.set_expr(right)
+            }
+            SetExpr::Values(Values {
+                explicit_row: _,
+                value_keyword: _,
+                rows,
+            }) => rows.iter().try_for_each(|row| self.exprs(&row.content)),
+            _ => body.visit(self),
+        }
+    }
+
+    /// A SELECT that [`plain_select`] accepted, in the derived visitor's field order.
+    fn select(&mut self, select: &Select) -> Flow {
+        self.select_items(&select.projection)?;
+        for item in &select.from {
+            self.table_with_joins(item)?;
+        }
+        self.option_expr(select.selection.as_ref())?;
+        if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
+            self.exprs(exprs)?;
+        }
+        self.option_expr(select.having.as_ref())
+    }
+
+    fn select_items(&mut self, items: &[SelectItem]) -> Flow {
+        for item in items {
+            match item {
+                SelectItem::UnnamedExpr(expr)
+                | SelectItem::ExprWithAlias { expr, .. }
+                | SelectItem::ExprWithAliases { expr, .. } => self.expr(expr)?,
+                SelectItem::QualifiedWildcard(..) | SelectItem::Wildcard(_) => item.visit(self)?,
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn table_with_joins(&mut self, item: &TableWithJoins) -> Flow {
+        let TableWithJoins { relation, joins } = item;
+        self.factor(relation)?;
+        for Join {
+            relation,
+            global: _,
+            join_operator,
+        } in joins
+        {
+            self.factor(relation)?;
+            match constraint(join_operator) {
+                Some(JoinConstraint::On(condition)) => self.expr(condition)?,
+                // USING names columns, not relations.
+                Some(JoinConstraint::Using(_) | JoinConstraint::Natural | JoinConstraint::None) => {
+                }
+                _ => join_operator.visit(self)?,
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn factor(&mut self, factor: &TableFactor) -> Flow {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                with_hints,
+                version: None,
+                with_ordinality: _,
+                partitions,
+                json_path: None,
+                sample: None,
+                index_directives,
+                inheritance: _,
+            } if with_hints.is_empty()
+                && partitions.is_empty()
+                && index_directives.is_empty()
+                && plain_alias(alias.as_ref()) =>
+            {
+                self.pre_visit_table_factor(factor)?;
+                self.pre_visit_relation(name)?;
+                self.post_visit_table_factor(factor)
+            }
+            TableFactor::Derived {
+                lateral: _,
+                subquery,
+                alias,
+                sample: None,
+            } if plain_alias(alias.as_ref()) => {
+                self.pre_visit_table_factor(factor)?;
+                self.query(subquery)?;
+                self.post_visit_table_factor(factor)
+            }
+            _ => factor.visit(self),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Flow {
+        match expr {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => {
+                ControlFlow::Continue(())
+            }
+            Expr::BinaryOp { left, op: _, right }
+            | Expr::IsDistinctFrom(left, right)
+            | Expr::IsNotDistinctFrom(left, right)
+            | Expr::AnyOp {
+                left,
+                compare_op: _,
+                right,
+                is_some: _,
+            }
+            | Expr::AllOp {
+                left,
+                compare_op: _,
+                right,
+            } => {
+                self.expr(left)?;
+                self.expr(right)
+            }
+            Expr::UnaryOp { op: _, expr }
+            | Expr::Nested(expr)
+            | Expr::IsNull(expr)
+            | Expr::IsNotNull(expr)
+            | Expr::IsTrue(expr)
+            | Expr::IsNotTrue(expr)
+            | Expr::IsFalse(expr)
+            | Expr::IsNotFalse(expr) => self.expr(expr),
+            Expr::Between {
+                expr,
+                negated: _,
+                low,
+                high,
+            } => {
+                self.expr(expr)?;
+                self.expr(low)?;
+                self.expr(high)
+            }
+            Expr::In {
+                expr: left,
+                target: InTarget::List(list),
+                negated: _,
+                global: _,
+            } => {
+                self.expr(left)?;
+                self.exprs(list)
+            }
+            Expr::In {
+                expr: left,
+                target: InTarget::Subquery(subquery),
+                negated: _,
+                global: _,
+            } => {
+                self.expr(left)?;
+                self.query(subquery)
+            }
+            Expr::Subquery(subquery)
+            | Expr::Exists {
+                subquery,
+                negated: _,
+            } => self.query(subquery),
+            Expr::Tuple(exprs) => self.exprs(exprs),
+            // Functions (set_config is checked on them), casts, CASE and the rest.
+            _ => expr.visit(self),
+        }
+    }
+
+    fn exprs(&mut self, exprs: &[Expr]) -> Flow {
+        exprs.iter().try_for_each(|expr| self.expr(expr))
+    }
+
+    fn option_expr(&mut self, expr: Option<&Expr>) -> Flow {
+        expr.map_or(ControlFlow::Continue(()), |expr| self.expr(expr))
+    }
+
+    /// ORDER BY items that [`plain_order_by`] accepted: their options hold no expression.
+    fn order_by_exprs(&mut self, exprs: &[OrderByExpr]) -> Flow {
+        exprs.iter().try_for_each(|order| self.expr(&order.expr))
+    }
+}
+
+fn plain_update(update: &Update) -> bool {
+    let Update {
+        update_token: _,
+        optimizer_hints,
+        table,
+        on_cluster: _,
+        assignments: _,
+        from,
+        selection: _,
+        returning: _,
+        output,
+        or: _,
+        order_by,
+        limit,
+        settings,
+    } = update;
+    optimizer_hints.is_empty()
+        && table.joins.is_empty()
+        && from.is_none()
+        && output.is_none()
+        && order_by.is_empty()
+        && limit.is_none()
+        && settings.is_none()
+}
+
+/// A SELECT whose only non-empty clauses are the select list, FROM, WHERE, GROUP BY (plain
+/// expressions) and HAVING.
+fn plain_select(select: &Select) -> bool {
+    let Select {
+        select_token: _,
+        optimizer_hints,
+        distinct,
+        select_modifiers,
+        top,
+        top_before_distinct: _,
+        projection: _,
+        exclude,
+        into,
+        from: _,
+        lateral_views,
+        prewhere,
+        selection: _,
+        connect_by,
+        group_by,
+        cluster_by,
+        distribute_by,
+        sort_by,
+        having: _,
+        named_window,
+        qualify,
+        window_before_qualify: _,
+        value_table_mode,
+        flavor: _,
+    } = select;
+    optimizer_hints.is_empty()
+        && matches!(distinct, None | Some(Distinct::Distinct | Distinct::All))
+        && select_modifiers.is_none()
+        && top.is_none()
+        && exclude.is_none()
+        && into.is_none()
+        && lateral_views.is_empty()
+        && prewhere.is_none()
+        && connect_by.is_empty()
+        && matches!(group_by, GroupByExpr::Expressions(_, modifiers) if modifiers.is_empty())
+        && cluster_by.is_empty()
+        && distribute_by.is_empty()
+        && sort_by.is_empty()
+        && named_window.is_empty()
+        && qualify.is_none()
+        && value_table_mode.is_none()
+}
+
+fn plain_order_by(order_by: &OrderBy) -> bool {
+    let OrderBy { kind, interpolate } = order_by;
+    interpolate.is_none()
+        && match kind {
+            OrderByKind::Expressions(exprs) => exprs.iter().all(|e| e.with_fill.is_none()),
+            OrderByKind::All(_) => false,
+        }
+}
+
+fn plain_limit(limit: &LimitClause) -> bool {
+    matches!(limit, LimitClause::LimitOffset { limit_by, .. } if limit_by.is_empty())
+}
+
+/// CTEs whose aliases declare no column types (types could hold expressions).
+fn plain_with(with: &With) -> bool {
+    with.cte_tables
+        .iter()
+        .all(|cte| plain_alias(Some(&cte.alias)))
+}
+
+/// An alias whose columns declare no types (types could hold expressions).
+fn plain_alias(alias: Option<&TableAlias>) -> bool {
+    alias.is_none_or(|alias| alias.columns.iter().all(|c| c.data_type.is_none()))
+}
