@@ -189,18 +189,20 @@ fn bench(c: &mut Criterion, rt: &Runtime, setup: &Arc<Setup>) {
 const ROUNDS: usize = 120;
 const BATCH: u64 = 200;
 
-/// Throughput ratios (raw / scoped, raw / RLS) measured interleaved: each round runs a batch of
-/// raw queries and a batch of the variant back to back, the order alternating every round, so a
-/// change of machine load hits both alike; the result is the median of the per-round ratios.
-/// Each variant is paired with raw on its own, so neither disturbs the other's rounds. This is
-/// the number `docs/performance.md` records; criterion's separate medians drift with load.
+/// Throughput ratios (raw / raw, raw / scoped, raw / RLS) measured interleaved: each round runs a
+/// batch of raw queries and a batch of the variant back to back, the order alternating every
+/// round, so a change of machine load hits both alike; the result is the median of the per-round
+/// ratios. Each variant is paired with raw on its own, so neither disturbs the other's rounds.
+/// Raw against itself is the noise floor of the method: how far from 1.000 a ratio lands when
+/// nothing differs. This is the number `docs/performance.md` records; criterion's separate
+/// medians drift with load.
 fn interleaved(
     rt: &Runtime,
     setup: &Arc<Setup>,
     scoped_sql: &'static str,
     raw_sql: &'static str,
     tasks: u64,
-) -> (f64, f64) {
+) -> (f64, f64, f64) {
     let time = |variant: usize| {
         let s = Arc::clone(setup);
         rt.block_on(run(
@@ -233,7 +235,7 @@ fn interleaved(
         }
         median(&mut ratios)
     };
-    (ratio(1), ratio(2))
+    (ratio(0), ratio(1), ratio(2))
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -320,12 +322,15 @@ fn main() {
     println!(
         "\ninterleaved throughput ratio vs raw ({ROUNDS} rounds x {BATCH} queries, median of rounds):"
     );
-    println!("{:<32} {:>8} {:>8}", "group", "scoped", "rls");
+    println!(
+        "{:<32} {:>8} {:>8} {:>8}",
+        "group", "raw/raw", "scoped", "rls"
+    );
     for (shape, scoped_sql, raw_sql) in SHAPES {
         for (mode, tasks) in [("seq", 1), ("conc8", CONCURRENCY)] {
-            let (scoped, rls) = interleaved(&rt, &setup, scoped_sql, raw_sql, tasks);
+            let (noise, scoped, rls) = interleaved(&rt, &setup, scoped_sql, raw_sql, tasks);
             println!(
-                "{:<32} {scoped:>8.3} {rls:>8.3}",
+                "{:<32} {noise:>8.3} {scoped:>8.3} {rls:>8.3}",
                 format!("sqlx_{shape}_{mode}")
             );
         }

@@ -74,6 +74,13 @@ pub const CASES: &[Case] = &[
     same("SELECT count(*) FILTER (WHERE status = 'done'), max(priority), min(estimate) FROM tasks"),
     same("SELECT project_id, string_agg(title, ', ' ORDER BY id) FROM tasks GROUP BY project_id"),
     same("SELECT project_id, avg(priority), sum(estimate) FROM tasks GROUP BY project_id"),
+    // --- string literals sqlparser would print back differently: a quote after a backslash
+    // (the literal must not end early and turn its tail into SQL) and a quote after a quote
+    same(r"SELECT id FROM tasks WHERE id < 3 OR title = '\'') OR 1=1 --'"),
+    same(r"SELECT id, 'a''''b' AS two_quotes, 'C:\dir' AS path FROM tasks WHERE status <> 'it''s'"),
+    same(
+        r"SELECT id FROM tasks WHERE id < 3 OR title = E'\'' OR title = 'x\''' OR title = U&'d\0061t\+000061'",
+    ),
     // --- joins
     same("SELECT t.id, p.name FROM tasks t JOIN projects p ON p.id = t.project_id"),
     same(

@@ -9,6 +9,7 @@ use pin_project_lite::pin_project;
 use tokio::task::futures::TaskLocalFuture;
 use tracing::Span;
 use tracing::instrument::{Instrument, Instrumented};
+use tracing::level_filters::LevelFilter;
 
 use super::state::{SCOPE, ScopeState};
 use crate::tenant::TenantId;
@@ -87,7 +88,13 @@ impl<F> std::fmt::Debug for Scoped<F> {
 }
 
 /// The span that carries the tenant into every log line emitted inside a scope.
+///
+/// When no subscriber records INFO spans (one atomic load), no span is built: `info_span!` would
+/// still assemble its fields for the `log` bridge that dependencies switch on, on every scope.
 pub(super) fn tenant_span(tenant: &TenantId) -> Span {
+    if LevelFilter::current() < LevelFilter::INFO {
+        return Span::none();
+    }
     tracing::info_span!("tenant_scope", tenant_id = %tenant)
 }
 

@@ -34,8 +34,8 @@ impl Scope<'_> {
         for item in delete.using.iter_mut().flatten() {
             preds.extend(self.table_with_joins(item, false)?);
         }
-        self.subqueries(&mut delete.selection)?;
-        self.subqueries(&mut delete.returning)?;
+        self.option_subqueries(delete.selection.as_mut())?;
+        self.item_subqueries(delete.returning.as_deref_mut().unwrap_or_default())?;
         delete.selection = conjoin(delete.selection.take(), preds);
         Ok(())
     }

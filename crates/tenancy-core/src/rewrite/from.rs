@@ -58,7 +58,7 @@ impl Scope<'_> {
         }
         for (join, preds) in item.joins.iter_mut().zip(on) {
             if let Some(JoinConstraint::On(condition)) = constraint_mut(&mut join.join_operator) {
-                self.subqueries(condition)?;
+                self.expr_subqueries(condition)?;
                 and_into(condition, preds);
             }
         }

@@ -17,6 +17,9 @@ pub(super) struct Survey {
     /// only costs the walker a search; an under-count could hide a subquery from the walker, and
     /// the verification pass refuses any tenant table the walker did not scope.
     pub(super) query_keywords: usize,
+    /// Whether a string literal or quoted identifier holds a quote or a backslash: then
+    /// `literal::make_printable` must check how it prints back.
+    pub(super) quotes_inside: bool,
 }
 
 /// Surveys the tokens of one statement. Only placeholder tokens count: `'$1'` inside a string
@@ -24,6 +27,7 @@ pub(super) struct Survey {
 pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
     let mut highest = 0;
     let mut query_keywords = 0;
+    let mut quotes_inside = false;
     for token in tokens {
         match &token.token {
             Token::Placeholder(text) => {
@@ -31,7 +35,26 @@ pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
                     highest = highest.max(n);
                 }
             }
-            Token::Word(word) if word.quote_style.is_none() => {
+            Token::Word(word) if word.quote_style.is_some() => {
+                quotes_inside |= has_quote_or_backslash(&word.value);
+            }
+            Token::SingleQuotedString(text)
+            | Token::DoubleQuotedString(text)
+            | Token::TripleSingleQuotedString(text)
+            | Token::TripleDoubleQuotedString(text)
+            | Token::SingleQuotedByteStringLiteral(text)
+            | Token::DoubleQuotedByteStringLiteral(text)
+            | Token::TripleSingleQuotedByteStringLiteral(text)
+            | Token::TripleDoubleQuotedByteStringLiteral(text)
+            | Token::SingleQuotedRawStringLiteral(text)
+            | Token::DoubleQuotedRawStringLiteral(text)
+            | Token::TripleSingleQuotedRawStringLiteral(text)
+            | Token::TripleDoubleQuotedRawStringLiteral(text)
+            | Token::NationalStringLiteral(text)
+            | Token::HexStringLiteral(text) => {
+                quotes_inside |= has_quote_or_backslash(text);
+            }
+            Token::Word(word) => {
                 if matches!(
                     word.keyword,
                     Keyword::SELECT | Keyword::VALUES | Keyword::TABLE
@@ -45,7 +68,12 @@ pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
     Survey {
         next_free: highest + 1,
         query_keywords,
+        quotes_inside,
     }
+}
+
+fn has_quote_or_backslash(text: &str) -> bool {
+    text.contains(['\'', '"', '\\'])
 }
 
 #[cfg(test)]
@@ -71,6 +99,24 @@ mod tests {
             survey_of("SELECT '$7', $q$ $9 $q$, \"$8\" FROM t WHERE a = $1").next_free,
             2
         );
+    }
+
+    #[test]
+    fn quotes_or_backslashes_inside_quoted_tokens_are_noticed() {
+        for sql in [
+            "SELECT * FROM t WHERE a = 'it''s'",
+            "SELECT * FROM t WHERE a = 'C:\\dir'",
+            "SELECT \"a\"\"b\" FROM t",
+            "SELECT * FROM t WHERE a = N'x''y'",
+        ] {
+            assert!(survey_of(sql).quotes_inside, "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM t WHERE a = 'plain' AND b = \"Mixed\"",
+            "SELECT * FROM t WHERE a = E'it\\'s' AND b = $$it's$$",
+        ] {
+            assert!(!survey_of(sql).quotes_inside, "{sql}");
+        }
     }
 
     #[test]

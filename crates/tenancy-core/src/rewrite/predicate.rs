@@ -6,7 +6,7 @@ use sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, Expr, Ident, UnaryOperator, Value,
 };
 
-use super::TenantValue;
+use super::{TenantValue, literal};
 use crate::catalog::needs_quotes;
 use crate::tenant::TenantId;
 
@@ -17,6 +17,9 @@ impl TenantValue<'_> {
             Self::Placeholder(n) => Value::Placeholder(format!("${n}")),
             Self::Literal(TenantId::Int(n)) => Value::Number(n.to_string(), false),
             Self::Literal(TenantId::Uuid(u)) => Value::SingleQuotedString(u.to_string()),
+            Self::Literal(TenantId::Text(s)) if literal::misprinted(s, '\'') => {
+                Value::EscapedStringLiteral(s.to_string())
+            }
             Self::Literal(TenantId::Text(s)) => Value::SingleQuotedString(s.to_string()),
         };
         Expr::Value(value.with_empty_span())

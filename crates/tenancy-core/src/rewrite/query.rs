@@ -9,6 +9,7 @@ use sqlparser::ast::{
 
 use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, fold};
+use super::shape::plain_select;
 use super::statement::refused;
 use crate::error::Error;
 
@@ -124,7 +125,19 @@ impl Scope<'_> {
         for item in from.iter_mut() {
             preds.extend(self.table_with_joins(item, false)?);
         }
-        self.subqueries(select)?;
+        if plain_select(select) {
+            // Only these clauses can be non-empty (see `plain_select`).
+            self.item_subqueries(&mut select.projection)?;
+            self.option_subqueries(select.selection.as_mut())?;
+            if let GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
+                exprs
+                    .iter_mut()
+                    .try_for_each(|expr| self.expr_subqueries(expr))?;
+            }
+            self.option_subqueries(select.having.as_mut())?;
+        } else {
+            self.subqueries(select)?;
+        }
         select.selection = conjoin(select.selection.take(), preds);
         Ok(())
     }

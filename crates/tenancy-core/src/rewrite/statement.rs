@@ -1,6 +1,5 @@
 //! One statement in, one statement out: parsing, dispatch by statement kind, and refusals.
 
-use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -11,9 +10,10 @@ use sqlparser::keywords::ALL_KEYWORDS;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Tokenizer;
 
+use super::literal;
 use super::placeholder::{self, Survey};
 use super::scope::{Scope, fold, table_name};
-use super::{Rewritten, TenantValue, verify};
+use super::{Rewritten, TenantValue, render, verify};
 use crate::catalog::{Catalog, TableName, TableRole};
 use crate::error::Error;
 use crate::tenant::TenantId;
@@ -25,6 +25,9 @@ pub(super) fn rewrite(
     literal: Option<&TenantId>,
 ) -> Result<Rewritten, Error> {
     let (mut statement, survey) = parse(sql)?;
+    if survey.quotes_inside {
+        literal::make_printable(&mut statement)?;
+    }
     let param = survey.next_free;
     let tenant = match literal {
         Some(tenant) => TenantValue::Literal(tenant),
@@ -51,15 +54,26 @@ pub(super) fn rewrite(
 
 /// The rewritten statement as SQL text, written into a buffer sized for the input plus the
 /// predicates the rewrite usually adds.
+///
+/// The hand renderer writes exactly what sqlparser's `Display` writes; debug builds check that
+/// on every statement, since the text is what the database runs.
 fn render(statement: &Statement, input_len: usize) -> Result<String, Error> {
     let mut text = String::with_capacity(input_len + input_len / 2 + 32);
-    write!(text, "{statement}").map_err(|_| {
+    render::statement(&mut text, statement).map_err(|_| {
         refused(
             &statement_kind(statement),
             None,
             "the rewritten statement could not be rendered as SQL",
         )
     })?;
+    #[cfg(debug_assertions)]
+    {
+        let displayed = statement.to_string();
+        debug_assert_eq!(
+            text, displayed,
+            "the hand renderer and sqlparser's Display disagree on {displayed}"
+        );
+    }
     Ok(text)
 }
 

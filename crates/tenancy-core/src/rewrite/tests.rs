@@ -506,3 +506,42 @@ fn refusals_are_not_cached() {
     assert!(rewriter.rewrite("TRUNCATE tasks").is_err());
     assert!(rewriter.cache.is_empty());
 }
+
+// String literals and quoted identifiers must print back exactly (see `literal.rs`).
+
+#[test]
+fn a_quote_after_a_backslash_cannot_end_a_literal_early() {
+    // PostgreSQL reads '\'' as backslash, quote: the text stays one literal, printed as an
+    // escape string, so the tenant predicate after it is still SQL.
+    assert_rewrites(
+        r"SELECT id FROM tasks WHERE title = '\'') OR 1=1 --'",
+        r"SELECT id FROM tasks WHERE (title = E'\\\') OR 1=1 --') AND tasks.tenant_id = $1",
+    );
+    assert_rewrites(
+        "SELECT 'a''''b', 'it''s' FROM tasks",
+        r"SELECT E'a\'\'b', 'it''s' FROM tasks WHERE tasks.tenant_id = $1",
+    );
+}
+
+#[test]
+fn quoted_identifiers_that_would_print_differently_are_refused() {
+    for sql in [
+        r#"SELECT "a\""" FROM tasks"#,
+        r#"SELECT 1 AS "x""""y" FROM tasks"#,
+    ] {
+        let message = refusal(sql);
+        assert!(message.contains("quoted identifier"), "{sql}: {message}");
+    }
+}
+
+#[test]
+fn a_text_tenant_with_quotes_is_written_as_an_exact_literal() {
+    let rewriter = Rewriter::new(catalog());
+    let explained = rewriter
+        .rewrite_with_literal("SELECT id FROM tasks", &TenantId::from(r"o\''x"))
+        .map_err(|e| e.to_string());
+    assert_eq!(
+        explained.as_deref(),
+        Ok(r"SELECT id FROM tasks WHERE tasks.tenant_id = E'o\\\'\'x'")
+    );
+}

@@ -38,9 +38,9 @@ impl<'a> Scope<'a> {
                 preds.extend(self.table_with_joins(item, false)?);
             }
         }
-        self.subqueries(&mut update.assignments)?;
-        self.subqueries(&mut update.selection)?;
-        self.subqueries(&mut update.returning)?;
+        self.assignment_subqueries(&mut update.assignments)?;
+        self.option_subqueries(update.selection.as_mut())?;
+        self.item_subqueries(update.returning.as_deref_mut().unwrap_or_default())?;
         if let Some(target) = &target {
             self.check_assignments("UPDATE", &update.assignments, target)?;
         }

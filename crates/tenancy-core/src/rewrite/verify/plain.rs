@@ -11,14 +11,17 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Assignment, Distinct, Expr, GroupByExpr, InTarget, Join, JoinConstraint, LimitClause, Offset,
-    OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, Statement, TableAlias,
-    TableFactor, TableWithJoins, Update, Values, Visit, Visitor, With,
+    Assignment, Expr, GroupByExpr, InTarget, Join, JoinConstraint, LimitClause, Offset, OrderBy,
+    OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, Statement, TableFactor,
+    TableWithJoins, Values, Visit, Visitor,
 };
 
 use super::Verifier;
 use crate::error::Error;
 use crate::rewrite::from::constraint;
+use crate::rewrite::shape::{
+    plain_alias, plain_limit, plain_order_by, plain_select, plain_update, plain_with,
+};
 
 type Flow = ControlFlow<Error>;
 
@@ -271,101 +274,4 @@ impl Verifier<'_> {
     fn order_by_exprs(&mut self, exprs: &[OrderByExpr]) -> Flow {
         exprs.iter().try_for_each(|order| self.expr(&order.expr))
     }
-}
-
-fn plain_update(update: &Update) -> bool {
-    let Update {
-        update_token: _,
-        optimizer_hints,
-        table,
-        on_cluster: _,
-        assignments: _,
-        from,
-        selection: _,
-        returning: _,
-        output,
-        or: _,
-        order_by,
-        limit,
-        settings,
-    } = update;
-    optimizer_hints.is_empty()
-        && table.joins.is_empty()
-        && from.is_none()
-        && output.is_none()
-        && order_by.is_empty()
-        && limit.is_none()
-        && settings.is_none()
-}
-
-/// A SELECT whose only non-empty clauses are the select list, FROM, WHERE, GROUP BY (plain
-/// expressions) and HAVING.
-fn plain_select(select: &Select) -> bool {
-    let Select {
-        select_token: _,
-        optimizer_hints,
-        distinct,
-        select_modifiers,
-        top,
-        top_before_distinct: _,
-        projection: _,
-        exclude,
-        into,
-        from: _,
-        lateral_views,
-        prewhere,
-        selection: _,
-        connect_by,
-        group_by,
-        cluster_by,
-        distribute_by,
-        sort_by,
-        having: _,
-        named_window,
-        qualify,
-        window_before_qualify: _,
-        value_table_mode,
-        flavor: _,
-    } = select;
-    optimizer_hints.is_empty()
-        && matches!(distinct, None | Some(Distinct::Distinct | Distinct::All))
-        && select_modifiers.is_none()
-        && top.is_none()
-        && exclude.is_none()
-        && into.is_none()
-        && lateral_views.is_empty()
-        && prewhere.is_none()
-        && connect_by.is_empty()
-        && matches!(group_by, GroupByExpr::Expressions(_, modifiers) if modifiers.is_empty())
-        && cluster_by.is_empty()
-        && distribute_by.is_empty()
-        && sort_by.is_empty()
-        && named_window.is_empty()
-        && qualify.is_none()
-        && value_table_mode.is_none()
-}
-
-fn plain_order_by(order_by: &OrderBy) -> bool {
-    let OrderBy { kind, interpolate } = order_by;
-    interpolate.is_none()
-        && match kind {
-            OrderByKind::Expressions(exprs) => exprs.iter().all(|e| e.with_fill.is_none()),
-            OrderByKind::All(_) => false,
-        }
-}
-
-fn plain_limit(limit: &LimitClause) -> bool {
-    matches!(limit, LimitClause::LimitOffset { limit_by, .. } if limit_by.is_empty())
-}
-
-/// CTEs whose aliases declare no column types (types could hold expressions).
-fn plain_with(with: &With) -> bool {
-    with.cte_tables
-        .iter()
-        .all(|cte| plain_alias(Some(&cte.alias)))
-}
-
-/// An alias whose columns declare no types (types could hold expressions).
-fn plain_alias(alias: Option<&TableAlias>) -> bool {
-    alias.is_none_or(|alias| alias.columns.iter().all(|c| c.data_type.is_none()))
 }
