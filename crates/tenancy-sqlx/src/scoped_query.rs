@@ -53,7 +53,7 @@ impl ScopedQuery {
             .add(TenantBind(tenant.clone()))
             .map_err(sqlx::Error::Encode)?;
         Ok(Self {
-            sql: AssertSqlSafe(rewritten.sql().to_owned()).into_sql_str(),
+            sql: AssertSqlSafe(rewritten.shared_sql()).into_sql_str(),
             arguments: Some(arguments),
             persistent,
         })

@@ -85,6 +85,17 @@ impl Scope<'_> {
                 negated: _,
             } => self.query(subquery),
             Expr::Tuple(list) => list.iter_mut().try_for_each(|e| self.expr_subqueries(e)),
+            Expr::Function(function) if super::shape::plain_function(function) => {
+                use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+                let FunctionArguments::List(list) = &mut function.args else {
+                    return Ok(());
+                };
+                list.args.iter_mut().try_for_each(|arg| match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)) => self.expr_subqueries(arg),
+                    // `*`; plain_function admits no other kind.
+                    _ => Ok(()),
+                })
+            }
             other => self.subqueries(other),
         }
     }

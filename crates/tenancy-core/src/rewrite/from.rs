@@ -28,7 +28,7 @@ enum Sink {
     Wrap,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
     /// Scopes one FROM item with its joins and returns the predicates that belong to the caller.
     /// With `wrap`, the caller has no place for predicates and every table is wrapped instead.
     pub(super) fn table_with_joins(
@@ -131,7 +131,7 @@ impl Scope<'_> {
 
     /// Replaces a tenant table by `(SELECT * FROM t WHERE t.col = <tenant>) AS <alias or t>`,
     /// keeping its alias and column aliases outside so the enclosing query is unchanged.
-    fn wrap_table(&mut self, factor: &mut TableFactor, column: &str) {
+    fn wrap_table(&mut self, factor: &mut TableFactor, column: &'a str) {
         let TableFactor::Table { name, alias, .. } = factor else {
             // Only tables are wrapped; anything else stays unscoped and the verification pass
             // refuses the statement.

@@ -231,7 +231,7 @@ impl Scope<'_> {
                         Ident::new("EXCLUDED"),
                         column_ident(column),
                     ]);
-                    let own = tenant_equals(qualifier, column, excluded);
+                    let own = tenant_equals(qualifier, column_ident(column), excluded);
                     update.selection = conjoin(update.selection.take(), vec![own]);
                     Ok(())
                 }

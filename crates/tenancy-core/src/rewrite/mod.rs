@@ -92,7 +92,7 @@ pub struct Rewriter {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewritten {
-    sql: String,
+    sql: Arc<str>,
     tenant_param: Option<usize>,
     literals: Vec<TenantLiteral>,
 }
@@ -236,7 +236,7 @@ impl Rewriter {
     pub fn rewrite_with_literal(&self, sql: &str, tenant: &TenantId) -> Result<String, Error> {
         let rewritten = statement::rewrite(&self.catalog, sql, Some(tenant))?;
         rewritten.check_tenant(tenant)?;
-        Ok(rewritten.sql)
+        Ok(rewritten.sql.to_string())
     }
 }
 
@@ -253,6 +253,22 @@ impl Rewritten {
     #[must_use]
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// The rewritten SQL text as a shared string: cloning it is a reference-count increment, for
+    /// executors that keep the text with the query (sqlx's `SqlStr` does).
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// let rewritten = rewriter.rewrite("SELECT id FROM tasks")?;
+    /// assert_eq!(&*rewritten.shared_sql(), rewritten.sql());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn shared_sql(&self) -> Arc<str> {
+        Arc::clone(&self.sql)
     }
 
     /// The 1-based number of the tenant parameter, or `None` when no tenant table is touched (then

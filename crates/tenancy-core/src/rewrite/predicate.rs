@@ -28,7 +28,12 @@ impl TenantValue<'_> {
 
 /// An identifier for a folded column name, quoted when PostgreSQL would otherwise misread it.
 pub(super) fn column_ident(column: &str) -> Ident {
-    if needs_quotes(column) {
+    quoted_if(column, needs_quotes(column))
+}
+
+/// `column` as an identifier, in double quotes when `quoted`.
+pub(super) fn quoted_if(column: &str, quoted: bool) -> Ident {
+    if quoted {
         Ident::with_quote('"', column)
     } else {
         Ident::new(column)
@@ -36,12 +41,9 @@ pub(super) fn column_ident(column: &str) -> Ident {
 }
 
 /// `<qualifier>.<column> = <tenant>`.
-pub(super) fn tenant_equals(qualifier: Ident, column: &str, tenant: Expr) -> Expr {
+pub(super) fn tenant_equals(qualifier: Ident, column: Ident, tenant: Expr) -> Expr {
     Expr::BinaryOp {
-        left: Box::new(Expr::CompoundIdentifier(vec![
-            qualifier,
-            column_ident(column),
-        ])),
+        left: Box::new(Expr::CompoundIdentifier(vec![qualifier, column])),
         op: BinaryOperator::Eq,
         right: Box::new(tenant),
     }

@@ -6,7 +6,9 @@ use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::TenantLiteral;
 use super::predicate;
-use crate::catalog::{Catalog, DEFAULT_SCHEMA, TableName, TableRole, is_system_schema};
+use crate::catalog::{
+    Catalog, DEFAULT_SCHEMA, TableName, TableRole, is_system_schema, needs_quotes,
+};
 use crate::error::Error;
 
 /// What a table reference in a statement turned out to be, borrowing from the catalog.
@@ -38,6 +40,9 @@ pub(super) struct Scope<'a> {
     pub(super) tenant_uses: usize,
     /// Tenant values the statement spelled as literals, for `check_tenant`.
     pub(super) literals: Vec<TenantLiteral>,
+    /// The last tenant column written into a predicate and whether it needs quotes: most
+    /// statements name one column many times, and deciding costs a keyword lookup.
+    last_column: Option<(&'a str, bool)>,
 }
 
 impl<'a> Scope<'a> {
@@ -50,6 +55,7 @@ impl<'a> Scope<'a> {
             scoped: 0,
             tenant_uses: 0,
             literals: Vec::new(),
+            last_column: None,
         }
     }
 
@@ -101,10 +107,18 @@ impl<'a> Scope<'a> {
     }
 
     /// `<qualifier>.<column> = <tenant>` for a table reference, counting it as scoped.
-    pub(super) fn predicate(&mut self, qualifier: Ident, column: &str) -> Expr {
+    pub(super) fn predicate(&mut self, qualifier: Ident, column: &'a str) -> Expr {
         self.scoped += 1;
         let tenant = self.tenant_value();
-        predicate::tenant_equals(qualifier, column, tenant)
+        let quoted = match self.last_column {
+            Some((last, quoted)) if last == column => quoted,
+            _ => {
+                let quoted = needs_quotes(column);
+                self.last_column = Some((column, quoted));
+                quoted
+            }
+        };
+        predicate::tenant_equals(qualifier, predicate::quoted_if(column, quoted), tenant)
     }
 
     /// Records that the statement writes to a tenant table it has just scoped.

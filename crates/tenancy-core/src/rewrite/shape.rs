@@ -6,7 +6,9 @@
 //! field added by a sqlparser upgrade fails to compile here instead of being skipped.
 
 use sqlparser::ast::{
-    Distinct, GroupByExpr, LimitClause, OrderBy, OrderByKind, Select, TableAlias, Update, With,
+    Distinct, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+    GroupByExpr, LimitClause, ObjectNamePart, OrderBy, OrderByKind, Select, TableAlias, Update,
+    With,
 };
 
 /// An UPDATE of one table, without FROM, OUTPUT, ORDER BY, LIMIT or SETTINGS.
@@ -107,4 +109,55 @@ pub(super) fn plain_with(with: &With) -> bool {
 /// An alias whose columns declare no types (types could hold expressions).
 pub(super) fn plain_alias(alias: Option<&TableAlias>) -> bool {
     alias.is_none_or(|alias| alias.columns.iter().all(|c| c.data_type.is_none()))
+}
+
+/// A function call `name(arg, ...)` (or a bare `name` such as `current_timestamp`) whose
+/// arguments are unnamed expressions or `*`, with a dotted name of plain identifiers and none of
+/// ODBC braces, parameters, `DISTINCT`/`ALL`, clauses inside the parentheses, `WITHIN GROUP`,
+/// `FILTER`, `IGNORE NULLS` or `OVER`.
+pub(super) fn plain_function(function: &Function) -> bool {
+    let Function {
+        name,
+        uses_odbc_syntax,
+        parameters,
+        args,
+        within_group,
+        filter,
+        null_treatment,
+        over,
+    } = function;
+    !*uses_odbc_syntax
+        && matches!(parameters, FunctionArguments::None)
+        && plain_function_args(args)
+        && within_group.is_empty()
+        && filter.is_none()
+        && null_treatment.is_none()
+        && over.is_none()
+        && name
+            .0
+            .iter()
+            .all(|part| matches!(part, ObjectNamePart::Identifier(_)))
+}
+
+/// No argument list at all, or a list of unnamed expressions and `*` without `DISTINCT`/`ALL`
+/// or clauses.
+fn plain_function_args(args: &FunctionArguments) -> bool {
+    match args {
+        FunctionArguments::None => true,
+        FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment,
+            args,
+            clauses,
+        }) => {
+            duplicate_treatment.is_none()
+                && clauses.is_empty()
+                && args.iter().all(|arg| {
+                    matches!(
+                        arg,
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(_) | FunctionArgExpr::Wildcard)
+                    )
+                })
+        }
+        FunctionArguments::Subquery(_) => false,
+    }
 }

@@ -39,14 +39,14 @@ pub(super) fn rewrite(
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
         return Ok(Rewritten {
-            sql: sql.to_owned(),
+            sql: sql.into(),
             tenant_param: None,
             literals: Vec::new(),
         });
     }
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
-        sql: render(&statement, sql.len())?,
+        sql: render(&statement, sql.len())?.into(),
         tenant_param: (uses_tenant && literal.is_none()).then_some(param),
         literals: scope.literals,
     })

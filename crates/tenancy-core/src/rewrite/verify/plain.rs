@@ -11,16 +11,17 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Assignment, Expr, GroupByExpr, InTarget, Join, JoinConstraint, LimitClause, Offset, OrderBy,
-    OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, Statement, TableFactor,
-    TableWithJoins, Values, Visit, Visitor,
+    Assignment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, InTarget, Join,
+    JoinConstraint, LimitClause, Offset, OrderBy, OrderByExpr, OrderByKind, Query, Select,
+    SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Values, Visit, Visitor,
 };
 
 use super::Verifier;
 use crate::error::Error;
 use crate::rewrite::from::constraint;
 use crate::rewrite::shape::{
-    plain_alias, plain_limit, plain_order_by, plain_select, plain_update, plain_with,
+    plain_alias, plain_function, plain_limit, plain_order_by, plain_select, plain_update,
+    plain_with,
 };
 
 type Flow = ControlFlow<Error>;
@@ -257,7 +258,20 @@ impl Verifier<'_> {
                 negated: _,
             } => self.query(subquery),
             Expr::Tuple(exprs) => self.exprs(exprs),
-            // Functions (set_config is checked on them), casts, CASE and the rest.
+            Expr::Function(function) if plain_function(function) => {
+                // The hook checks set_config; the name, a `*` and the empty clauses hold nothing
+                // else to visit.
+                self.pre_visit_expr(expr)?;
+                if let FunctionArguments::List(list) = &function.args {
+                    for arg in &list.args {
+                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)) = arg {
+                            self.expr(arg)?;
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+            // Other functions (set_config is checked on them), casts, CASE and the rest.
             _ => expr.visit(self),
         }
     }
