@@ -92,7 +92,7 @@ pub struct Rewriter {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewritten {
-    sql: Arc<str>,
+    sql: Arc<String>,
     tenant_param: Option<usize>,
     literals: Vec<TenantLiteral>,
 }
@@ -263,11 +263,11 @@ impl Rewritten {
     /// use tenancy_core::{Catalog, Rewriter};
     /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
     /// let rewritten = rewriter.rewrite("SELECT id FROM tasks")?;
-    /// assert_eq!(&*rewritten.shared_sql(), rewritten.sql());
+    /// assert_eq!(rewritten.shared_sql().as_str(), rewritten.sql());
     /// # Ok::<(), tenancy_core::Error>(())
     /// ```
     #[must_use]
-    pub fn shared_sql(&self) -> Arc<str> {
+    pub fn shared_sql(&self) -> Arc<String> {
         Arc::clone(&self.sql)
     }
 

@@ -1,6 +1,7 @@
 //! One statement in, one statement out: parsing, dispatch by statement kind, and refusals.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use sqlparser::ast::{
     CopySource, Grant, GrantObjects, ObjectName, Reset, Revoke, Set, Statement, visit_relations,
@@ -39,14 +40,14 @@ pub(super) fn rewrite(
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
         return Ok(Rewritten {
-            sql: sql.into(),
+            sql: Arc::new(sql.to_owned()),
             tenant_param: None,
             literals: Vec::new(),
         });
     }
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
-        sql: render(&statement, sql.len())?.into(),
+        sql: Arc::new(render(&statement, sql.len())?),
         tenant_param: (uses_tenant && literal.is_none()).then_some(param),
         literals: scope.literals,
     })
