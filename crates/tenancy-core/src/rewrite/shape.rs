@@ -1,6 +1,6 @@
 //! The plain statement shapes that the hand-written walks handle themselves.
 //!
-//! The verifier's fast path (`verify/plain.rs`) and the renderer (`render.rs`) both walk the
+//! The verifier's fast path (`verify/plain.rs`) and the renderer (`render/`) both walk the
 //! common node kinds by hand and hand every other node to sqlparser's derived code. These
 //! predicates decide what counts as common. The structs are destructured without `..`, so a
 //! field added by a sqlparser upgrade fails to compile here instead of being skipped.
