@@ -2,6 +2,7 @@
 
 use sqlparser::ast::{Delete, FromTable};
 
+use super::from::max_predicates;
 use super::predicate::conjoin;
 use super::scope::Scope;
 use super::statement::refused;
@@ -18,7 +19,8 @@ impl Scope<'_> {
         }
         let (FromTable::WithFromKeyword(targets) | FromTable::WithoutKeyword(targets)) =
             &mut delete.from;
-        let mut preds = Vec::new();
+        let using = delete.using.as_deref().map_or(0, max_predicates);
+        let mut preds = Vec::with_capacity(targets.len() + using);
         for item in targets.iter() {
             if !item.joins.is_empty() {
                 return Err(refused(
@@ -32,7 +34,7 @@ impl Scope<'_> {
             }
         }
         for item in delete.using.iter_mut().flatten() {
-            preds.extend(self.table_with_joins(item, false)?);
+            self.table_with_joins(item, false, &mut preds)?;
         }
         self.option_subqueries(delete.selection.as_mut())?;
         self.item_subqueries(delete.returning.as_deref_mut().unwrap_or_default())?;

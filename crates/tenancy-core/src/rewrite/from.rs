@@ -29,31 +29,31 @@ enum Sink {
 }
 
 impl<'a> Scope<'a> {
-    /// Scopes one FROM item with its joins and returns the predicates that belong to the caller.
-    /// With `wrap`, the caller has no place for predicates and every table is wrapped instead.
+    /// Scopes one FROM item with its joins and pushes the predicates that belong to the caller
+    /// onto `up`. With `wrap`, the caller has no place for predicates and every table is wrapped
+    /// instead.
     pub(super) fn table_with_joins(
         &mut self,
         item: &mut TableWithJoins,
         wrap: bool,
-    ) -> Result<Vec<Expr>, Error> {
+        up: &mut Vec<Expr>,
+    ) -> Result<(), Error> {
+        if item.joins.is_empty() {
+            // No join can make the table nullable: its predicates go to the caller.
+            return self.factor(&mut item.relation, wrap, up);
+        }
         let sinks = sinks(&item.joins)?;
-        let mut up = Vec::new();
         let mut on: Vec<Vec<Expr>> = vec![Vec::new(); item.joins.len()];
         for (position, sink) in sinks.into_iter().enumerate() {
             let factor = match position {
                 0 => &mut item.relation,
                 n => &mut item.joins[n - 1].relation,
             };
-            let wrap_here = match sink {
-                Sink::Wrap => true,
-                Sink::Up => wrap,
-                Sink::On(_) => false,
-            };
-            let preds = self.factor(factor, wrap_here)?;
             match sink {
-                Sink::Up => up.extend(preds),
-                Sink::On(join) => on[join].extend(preds),
-                Sink::Wrap => {}
+                Sink::Up => self.factor(factor, wrap, up)?,
+                Sink::On(join) => self.factor(factor, false, &mut on[join])?,
+                // Wrapped tables leave no predicate behind.
+                Sink::Wrap => self.factor(factor, true, up)?,
             }
         }
         for (join, preds) in item.joins.iter_mut().zip(on) {
@@ -62,15 +62,17 @@ impl<'a> Scope<'a> {
                 and_into(condition, preds);
             }
         }
-        Ok(up)
+        Ok(())
     }
 
-    /// Scopes one table factor; returns the predicates for its never-nullable tenant tables.
+    /// Scopes one table factor; pushes the predicates for its never-nullable tenant tables onto
+    /// `up`.
     pub(super) fn factor(
         &mut self,
         factor: &mut TableFactor,
         wrap: bool,
-    ) -> Result<Vec<Expr>, Error> {
+        up: &mut Vec<Expr>,
+    ) -> Result<(), Error> {
         match factor {
             TableFactor::Table {
                 name,
@@ -79,53 +81,38 @@ impl<'a> Scope<'a> {
                 ..
             } => {
                 let Resolved::Tenant { column, .. } = self.resolve(name)? else {
-                    return Ok(Vec::new());
+                    return Ok(());
                 };
                 // A column alias list may rename the tenant column: filter before renaming.
                 let renames = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
                 if wrap || renames {
                     self.wrap_table(factor, column);
-                    Ok(Vec::new())
                 } else {
                     let qualifier = exposed_name(name, alias.as_ref());
-                    Ok(vec![self.predicate(qualifier, column)])
+                    up.push(self.predicate(qualifier, column));
                 }
+                Ok(())
             }
             // A set-returning function such as generate_series: not a table, but its
             // arguments may hold subqueries.
             TableFactor::Table {
                 args: Some(args), ..
-            } => {
-                self.subqueries(args)?;
-                Ok(Vec::new())
-            }
-            TableFactor::Derived { subquery, .. } => {
-                self.query(subquery)?;
-                Ok(Vec::new())
-            }
-            TableFactor::Function { args, .. } => {
-                self.subqueries(args)?;
-                Ok(Vec::new())
-            }
-            TableFactor::TableFunction { expr, .. } => {
-                self.subqueries(expr)?;
-                Ok(Vec::new())
-            }
-            TableFactor::UNNEST { array_exprs, .. } => {
-                self.subqueries(array_exprs)?;
-                Ok(Vec::new())
-            }
+            } => self.subqueries(args),
+            TableFactor::Derived { subquery, .. } => self.query(subquery),
+            TableFactor::Function { args, .. } => self.subqueries(args),
+            TableFactor::TableFunction { expr, .. } => self.subqueries(expr),
+            TableFactor::UNNEST { array_exprs, .. } => self.subqueries(array_exprs),
             // An aliased join group hides its tables' names from the enclosing query.
             TableFactor::NestedJoin {
                 table_with_joins,
                 alias,
             } => {
                 let hidden = alias.is_some();
-                self.table_with_joins(table_with_joins, wrap || hidden)
+                self.table_with_joins(table_with_joins, wrap || hidden, up)
             }
             // JSON_TABLE, XMLTABLE and the other dialects' factors are deliberately left alone:
             // the verification pass refuses the statement if a tenant table hides inside.
-            _ => Ok(Vec::new()),
+            _ => Ok(()),
         }
     }
 
@@ -156,6 +143,12 @@ impl<'a> Scope<'a> {
             sample: None,
         };
     }
+}
+
+/// The most predicates FROM items can yield (one per table factor): the capacity that lets the
+/// predicate list be allocated once, at its final size.
+pub(super) fn max_predicates(items: &[TableWithJoins]) -> usize {
+    items.iter().map(|item| 1 + item.joins.len()).sum()
 }
 
 /// A throw-away factor to move a table out of the tree with `mem::replace`.

@@ -18,7 +18,7 @@ impl Scope<'_> {
         let source_tenant = self.source_tenant(&merge.source)?;
         // Source rows outside the tenant must not reach WHEN NOT MATCHED THEN INSERT, so the
         // source is filtered at its tables, never in ON.
-        self.factor(&mut merge.source, true)?;
+        self.factor(&mut merge.source, true, &mut Vec::new())?;
         self.subqueries(&mut merge.on)?;
         self.subqueries(&mut merge.clauses)?;
         self.subqueries(&mut merge.output)?;

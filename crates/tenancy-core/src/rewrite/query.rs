@@ -7,6 +7,7 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, WildcardAdditionalOptions,
 };
 
+use super::from::max_predicates;
 use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, fold};
 use super::shape::plain_select;
@@ -121,9 +122,9 @@ impl Scope<'_> {
         select: &mut Select,
         from: &mut [TableWithJoins],
     ) -> Result<(), Error> {
-        let mut preds = Vec::new();
+        let mut preds = Vec::with_capacity(max_predicates(from));
         for item in from.iter_mut() {
-            preds.extend(self.table_with_joins(item, false)?);
+            self.table_with_joins(item, false, &mut preds)?;
         }
         if plain_select(select) {
             // Only these clauses can be non-empty (see `plain_select`).

@@ -7,8 +7,8 @@
 
 use sqlparser::ast::{
     Distinct, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, LimitClause, ObjectNamePart, OrderBy, OrderByKind, Select, TableAlias, Update,
-    With,
+    GroupByExpr, Insert, LimitClause, ObjectNamePart, OrderBy, OrderByKind, Select, TableAlias,
+    TableObject, Update, With,
 };
 
 /// An UPDATE of one table, without FROM, OUTPUT, ORDER BY, LIMIT or SETTINGS.
@@ -35,6 +35,62 @@ pub(super) fn plain_update(update: &Update) -> bool {
         && order_by.is_empty()
         && limit.is_none()
         && settings.is_none()
+}
+
+/// An `INSERT [INTO] table [AS alias] [(columns)] query [ON CONFLICT ...] [RETURNING ...]`.
+pub(super) fn plain_insert(insert: &Insert) -> bool {
+    let Insert {
+        insert_token: _,
+        optimizer_hints,
+        or,
+        ignore,
+        into: _,
+        table,
+        table_alias: _,
+        columns: _,
+        by_name,
+        overwrite,
+        source,
+        assignments,
+        partitioned,
+        after_columns,
+        overriding,
+        has_table_keyword,
+        on: _,
+        returning: _,
+        output,
+        replace_into,
+        priority,
+        insert_alias,
+        settings,
+        format_clause,
+        multi_table_insert_type,
+        multi_table_into_clauses,
+        multi_table_when_clauses,
+        multi_table_else_clause,
+    } = insert;
+    optimizer_hints.is_empty()
+        && or.is_none()
+        && !*ignore
+        && matches!(table, TableObject::TableName(_))
+        && !*by_name
+        && !*overwrite
+        && source.is_some()
+        && assignments.is_empty()
+        && partitioned.is_none()
+        && after_columns.is_empty()
+        && overriding.is_none()
+        && !*has_table_keyword
+        && output.is_none()
+        && !*replace_into
+        && priority.is_none()
+        && insert_alias.is_none()
+        && settings.is_none()
+        && format_clause.is_none()
+        && multi_table_insert_type.is_none()
+        && multi_table_into_clauses.is_empty()
+        && multi_table_when_clauses.is_empty()
+        && multi_table_else_clause.is_none()
 }
 
 /// A SELECT whose only non-empty clauses are the select list, FROM, WHERE, GROUP BY (plain

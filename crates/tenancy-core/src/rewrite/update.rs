@@ -3,6 +3,7 @@
 use sqlparser::ast::{Assignment, Expr, Ident, TableFactor, Update, UpdateTableFromKind};
 
 use super::TenantLiteral;
+use super::from::max_predicates;
 use super::insert::assigned_columns;
 use super::predicate::{conjoin, literal_text};
 use super::scope::{Resolved, Scope, exposed_name, fold};
@@ -27,23 +28,31 @@ impl<'a> Scope<'a> {
             ));
         }
         let target = self.target("UPDATE", &update.table.relation)?;
-        let mut preds = Vec::new();
         if let Some(target) = &target {
-            preds.push(self.predicate(target.qualifier.clone(), target.column));
+            // Scoping subqueries never turns a value into a literal or the column itself, so the
+            // values can be judged before they are scoped.
+            self.check_assignments("UPDATE", &update.assignments, target)?;
+        }
+        let from_tables = match &update.from {
+            Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) => {
+                max_predicates(items)
+            }
+            None => 0,
+        };
+        let mut preds = Vec::with_capacity(1 + from_tables);
+        if let Some(target) = target {
+            preds.push(self.predicate(target.qualifier, target.column));
         }
         if let Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) =
             &mut update.from
         {
             for item in items {
-                preds.extend(self.table_with_joins(item, false)?);
+                self.table_with_joins(item, false, &mut preds)?;
             }
         }
         self.assignment_subqueries(&mut update.assignments)?;
         self.option_subqueries(update.selection.as_mut())?;
         self.item_subqueries(update.returning.as_deref_mut().unwrap_or_default())?;
-        if let Some(target) = &target {
-            self.check_assignments("UPDATE", &update.assignments, target)?;
-        }
         update.selection = conjoin(update.selection.take(), preds);
         Ok(())
     }

@@ -98,62 +98,6 @@ pub(super) fn delete(out: &mut String, delete: &Delete) -> fmt::Result {
     returning(out, delete.returning.as_deref())
 }
 
-/// An `INSERT [INTO] table [AS alias] [(columns)] query [ON CONFLICT ...] [RETURNING ...]`.
-pub(super) fn plain_insert(insert: &Insert) -> bool {
-    let Insert {
-        insert_token: _,
-        optimizer_hints,
-        or,
-        ignore,
-        into: _,
-        table,
-        table_alias: _,
-        columns: _,
-        by_name,
-        overwrite,
-        source,
-        assignments,
-        partitioned,
-        after_columns,
-        overriding,
-        has_table_keyword,
-        on: _,
-        returning: _,
-        output,
-        replace_into,
-        priority,
-        insert_alias,
-        settings,
-        format_clause,
-        multi_table_insert_type,
-        multi_table_into_clauses,
-        multi_table_when_clauses,
-        multi_table_else_clause,
-    } = insert;
-    optimizer_hints.is_empty()
-        && or.is_none()
-        && !*ignore
-        && matches!(table, TableObject::TableName(_))
-        && !*by_name
-        && !*overwrite
-        && source.is_some()
-        && assignments.is_empty()
-        && partitioned.is_none()
-        && after_columns.is_empty()
-        && overriding.is_none()
-        && !*has_table_keyword
-        && output.is_none()
-        && !*replace_into
-        && priority.is_none()
-        && insert_alias.is_none()
-        && settings.is_none()
-        && format_clause.is_none()
-        && multi_table_insert_type.is_none()
-        && multi_table_into_clauses.is_empty()
-        && multi_table_when_clauses.is_empty()
-        && multi_table_else_clause.is_none()
-}
-
 /// An INSERT that [`plain_insert`] accepted.
 pub(super) fn insert(out: &mut String, insert: &Insert) -> fmt::Result {
     out.push_str("INSERT");

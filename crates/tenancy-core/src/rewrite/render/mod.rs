@@ -17,7 +17,7 @@ use std::fmt::{self, Display, Write as _};
 
 use sqlparser::ast::Statement;
 
-use super::shape::plain_update;
+use super::shape::{plain_insert, plain_update};
 
 mod dml;
 mod expr;

@@ -143,6 +143,16 @@ impl<'c> Verifier<'c> {
         }
     }
 
+    /// Counts the table a table factor names, unless the name is a CTE (the target of
+    /// `UPDATE`/`DELETE`/`MERGE` never is).
+    fn table(&mut self, name: &ObjectName, target: bool) -> ControlFlow<Error> {
+        if !target && self.is_cte(name) {
+            return ControlFlow::Continue(());
+        }
+        let construct = self.enclosing_construct();
+        self.count(name, construct)
+    }
+
     fn enclosing_construct(&self) -> Option<&'static str> {
         self.factor_kinds
             .iter()
@@ -276,11 +286,7 @@ impl Visitor for Verifier<'_> {
             return ControlFlow::Continue(());
         }
         let target = self.targets.contains(&ptr::from_ref(factor));
-        if !target && self.is_cte(name) {
-            return ControlFlow::Continue(());
-        }
-        let construct = self.enclosing_construct();
-        self.count(name, construct)
+        self.table(name, target)
     }
 
     fn post_visit_table_factor(&mut self, _factor: &TableFactor) -> ControlFlow<Error> {

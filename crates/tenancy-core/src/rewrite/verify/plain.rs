@@ -3,25 +3,29 @@
 //! sqlparser's derived `Visit` reaches every node of every kind, which makes it the right tool for
 //! the safety net and a slow one: it calls into every field of every node. This walk handles the
 //! common node kinds itself and hands every other node, whole, to the derived visitor. For each
-//! node it handles, it calls the verifier's hooks in the order the derived visitor would (hooks the
-//! verifier does not override do nothing and are left out) and walks every field that can hold a
-//! query, a table or an expression. The structs are destructured without `..`, so a field added
-//! by a sqlparser upgrade fails to compile here instead of being skipped.
+//! node it handles, it does what the verifier's hooks would do, in the order the derived visitor
+//! would call them, and walks every field that can hold a query, a table or an expression. Hooks
+//! the verifier does not override do nothing and are left out, as is the hooks' bookkeeping that
+//! only the derived walk needs (the kinds of the enclosing factors, the names already judged).
+//! The structs are destructured without `..`, so a field added by a sqlparser upgrade fails to
+//! compile here instead of being skipped.
 
 use std::ops::ControlFlow;
+use std::ptr;
 
 use sqlparser::ast::{
     Assignment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, InTarget, Join,
     JoinConstraint, LimitClause, Offset, OrderBy, OrderByExpr, OrderByKind, Query, Select,
-    SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Values, Visit, Visitor,
+    SelectItem, SetExpr, Statement, TableFactor, TableObject, TableWithJoins, Values, Visit,
+    Visitor,
 };
 
 use super::Verifier;
 use crate::error::Error;
 use crate::rewrite::from::constraint;
 use crate::rewrite::shape::{
-    plain_alias, plain_function, plain_limit, plain_order_by, plain_select, plain_update,
-    plain_with,
+    plain_alias, plain_function, plain_insert, plain_limit, plain_order_by, plain_select,
+    plain_update, plain_with,
 };
 
 type Flow = ControlFlow<Error>;
@@ -34,14 +38,30 @@ impl Verifier<'_> {
                 self.query(query)
             }
             Statement::Update(update) if plain_update(update) => {
-                self.pre_visit_statement(statement)?;
-                self.table_with_joins(&update.table)?;
+                // `plain_update` allows no joins: the target is the only table factor.
+                self.factor_as(&update.table.relation, true)?;
                 for Assignment { target: _, value } in &update.assignments {
                     // The target is a column name, never visited as a relation.
                     self.expr(value)?;
                 }
                 self.option_expr(update.selection.as_ref())?;
                 self.select_items(update.returning.as_deref().unwrap_or_default())
+            }
+            Statement::Insert(insert) if plain_insert(insert) => {
+                // The derived visitor counts the target in `pre_visit_statement`, as a table:
+                // an INSERT never writes a CTE.
+                if let TableObject::TableName(name) = &insert.table {
+                    self.count(name, None)?;
+                }
+                // The columns are names, never visited as relations.
+                if let Some(source) = &insert.source {
+                    self.query(source)?;
+                }
+                if let Some(on) = &insert.on {
+                    // ON CONFLICT targets, DO UPDATE assignments and their WHERE.
+                    on.visit(self)?;
+                }
+                self.select_items(insert.returning.as_deref().unwrap_or_default())
             }
             _ => statement.visit(self),
         }
@@ -158,6 +178,11 @@ impl Verifier<'_> {
     }
 
     fn factor(&mut self, factor: &TableFactor) -> Flow {
+        self.factor_as(factor, false)
+    }
+
+    /// A table factor; `target` when it is the table a DML statement writes.
+    fn factor_as(&mut self, factor: &TableFactor, target: bool) -> Flow {
         match factor {
             TableFactor::Table {
                 name,
@@ -176,21 +201,22 @@ impl Verifier<'_> {
                 && index_directives.is_empty()
                 && plain_alias(alias.as_ref()) =>
             {
-                self.pre_visit_table_factor(factor)?;
-                self.pre_visit_relation(name)?;
-                self.post_visit_table_factor(factor)
+                // The derived visitor's hooks would also note the factor's kind and name, which
+                // only the derived walk needs.
+                self.table(name, target)
             }
             TableFactor::Derived {
                 lateral: _,
                 subquery,
                 alias,
                 sample: None,
-            } if plain_alias(alias.as_ref()) => {
-                self.pre_visit_table_factor(factor)?;
-                self.query(subquery)?;
-                self.post_visit_table_factor(factor)
+            } if plain_alias(alias.as_ref()) => self.query(subquery),
+            _ => {
+                if target {
+                    self.targets.push(ptr::from_ref(factor));
+                }
+                factor.visit(self)
             }
-            _ => factor.visit(self),
         }
     }
 
