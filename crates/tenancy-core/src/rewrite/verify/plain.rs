@@ -9,6 +9,11 @@
 //! only the derived walk needs (the kinds of the enclosing factors, the names already judged).
 //! The structs are destructured without `..`, so a field added by a sqlparser upgrade fails to
 //! compile here instead of being skipped.
+//!
+//! The match over expressions deliberately repeats the one in the subquery search (`expr.rs`)
+//! instead of sharing it: the verifier checks that search, and a mistake in a shared list would
+//! hide a subquery from both at once. Debug builds compare this walk with the derived visitor on
+//! every statement, so a mistake here shows up as a failed assertion in the tests.
 
 use std::ops::ControlFlow;
 use std::ptr;
