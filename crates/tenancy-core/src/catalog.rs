@@ -337,10 +337,21 @@ pub enum TableRole {
 #[derive(Debug)]
 pub struct Catalog {
     default_tenant_column: String,
-    /// schema → table → (full name, role): looked up with borrowed parts, so resolving a table
-    /// in the rewriter allocates nothing. Iterates in [`TableName`] order.
-    tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>>,
+    /// schema → table → listing: looked up with borrowed parts, so resolving a table in the
+    /// rewriter allocates nothing. Iterates in [`TableName`] order.
+    tables: BTreeMap<String, BTreeMap<String, Listed>>,
     generation: u64,
+}
+
+/// One table of a [`Catalog`], with what the rewriter needs to know of it.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    /// The table's full, folded name.
+    pub(crate) name: TableName,
+    pub(crate) role: TableRole,
+    /// Whether the tenant column must be written in double quotes: decided once when the
+    /// catalog is built, not on every rewrite.
+    pub(crate) quote_column: bool,
 }
 
 impl Catalog {
@@ -396,15 +407,14 @@ impl Catalog {
     pub fn role(&self, table: &TableName) -> Option<&TableRole> {
         static REFERENCE: TableRole = TableRole::Reference;
         match self.entry(table.schema(), table.name()) {
-            Some((_, role)) => Some(role),
+            Some(listed) => Some(&listed.role),
             None => is_system_schema(table.schema()).then_some(&REFERENCE),
         }
     }
 
-    /// The listed table `schema.name` (both already folded) with its role, without allocating.
-    pub(crate) fn entry(&self, schema: &str, name: &str) -> Option<(&TableName, &TableRole)> {
-        let (table, role) = self.tables.get(schema)?.get(name)?;
-        Some((table, role))
+    /// The listed table `schema.name` (both already folded), without allocating.
+    pub(crate) fn entry(&self, schema: &str, name: &str) -> Option<&Listed> {
+        self.tables.get(schema)?.get(name)
     }
 
     /// Like [`role`](Self::role), but an unknown table is an error (the rewriter fails closed).
@@ -427,7 +437,7 @@ impl Catalog {
     pub fn tables(&self) -> impl Iterator<Item = (&TableName, &TableRole)> {
         self.tables
             .values()
-            .flat_map(|tables| tables.values().map(|(table, role)| (table, role)))
+            .flat_map(|tables| tables.values().map(|listed| (&listed.name, &listed.role)))
     }
 
     /// How many tables are listed.
@@ -512,8 +522,7 @@ impl CatalogBuilder {
             Some(column) => fold_identifier(column)?,
             None => DEFAULT_TENANT_COLUMN.to_owned(),
         };
-        let mut tables: BTreeMap<String, BTreeMap<String, (TableName, TableRole)>> =
-            BTreeMap::new();
+        let mut tables: BTreeMap<String, BTreeMap<String, Listed>> = BTreeMap::new();
         for (table, column, reference) in self.entries {
             let name = TableName::parse(&table)?;
             let role = if reference {
@@ -525,11 +534,17 @@ impl CatalogBuilder {
                 };
                 TableRole::Tenant { column }
             };
+            let quote_column = match &role {
+                TableRole::Tenant { column } => needs_quotes(column),
+                TableRole::Reference => false,
+            };
             let in_schema = tables.entry(name.schema().to_owned()).or_default();
-            if in_schema
-                .insert(name.name().to_owned(), (name.clone(), role))
-                .is_some()
-            {
+            let listed = Listed {
+                name: name.clone(),
+                role,
+                quote_column,
+            };
+            if in_schema.insert(name.name().to_owned(), listed).is_some() {
                 return Err(Error::Catalog(format!("table {name} is listed twice")));
             }
         }

@@ -13,7 +13,7 @@ use sqlparser::ast::{
 
 use super::predicate::conjoin;
 use super::query::{query_of, select_star};
-use super::scope::{Resolved, Scope, exposed_name};
+use super::scope::{Resolved, Scope, TenantColumn, exposed_name};
 use super::statement::refused;
 use crate::error::Error;
 
@@ -118,7 +118,7 @@ impl<'a> Scope<'a> {
 
     /// Replaces a tenant table by `(SELECT * FROM t WHERE t.col = <tenant>) AS <alias or t>`,
     /// keeping its alias and column aliases outside so the enclosing query is unchanged.
-    fn wrap_table(&mut self, factor: &mut TableFactor, column: &'a str) {
+    fn wrap_table(&mut self, factor: &mut TableFactor, column: TenantColumn<'a>) {
         let TableFactor::Table { name, alias, .. } = factor else {
             // Only tables are wrapped; anything else stays unscoped and the verification pass
             // refuses the statement.

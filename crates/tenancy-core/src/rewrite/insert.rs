@@ -7,11 +7,9 @@ use sqlparser::ast::{
 };
 
 use super::TenantLiteral;
-use super::predicate::{
-    column_ident, conjoin, is_default_keyword, literal_text, tenant_equals, tenant_guard,
-};
+use super::predicate::{conjoin, is_default_keyword, literal_text, tenant_equals, tenant_guard};
 use super::query::{query_of, select_star};
-use super::scope::{Resolved, Scope, exposed_name, fold};
+use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
 use crate::catalog::TableName;
 use crate::error::Error;
@@ -54,14 +52,12 @@ impl Scope<'_> {
         &mut self,
         insert: &mut Insert,
         table: &TableName,
-        column: &str,
+        column: TenantColumn<'_>,
     ) -> Result<(), Error> {
         if insert.columns.is_empty() {
             if insert.source.is_none() {
                 // DEFAULT VALUES becomes (tenant column) VALUES (tenant).
-                insert
-                    .columns
-                    .push(ObjectName::from(vec![column_ident(column)]));
+                insert.columns.push(ObjectName::from(vec![column.ident()]));
                 let tenant = self.tenant_value();
                 insert.source = Some(Box::new(values_query(vec![vec![tenant]])));
                 return Ok(());
@@ -79,11 +75,9 @@ impl Scope<'_> {
                 "an INSERT needs VALUES or a query",
             ));
         };
-        match column_position(&insert.columns, column) {
+        match column_position(&insert.columns, column.name) {
             None => {
-                insert
-                    .columns
-                    .push(ObjectName::from(vec![column_ident(column)]));
+                insert.columns.push(ObjectName::from(vec![column.ident()]));
                 self.append_tenant(source);
                 Ok(())
             }
@@ -204,7 +198,7 @@ impl Scope<'_> {
         on: &mut Option<OnInsert>,
         qualifier: Ident,
         table: &TableName,
-        column: &str,
+        column: TenantColumn<'_>,
     ) -> Result<(), Error> {
         match on {
             None => Ok(()),
@@ -214,7 +208,7 @@ impl Scope<'_> {
                     if update
                         .assignments
                         .iter()
-                        .any(|a| assigned_columns(&a.target).any(|c| c == column))
+                        .any(|a| assigned_columns(&a.target).any(|c| c == column.name))
                     {
                         return Err(refused(
                             "INSERT ... ON CONFLICT DO UPDATE",
@@ -227,11 +221,9 @@ impl Scope<'_> {
                     // verifies), so comparing with EXCLUDED says the same as comparing with the
                     // tenant parameter, and Citus can push it down: a parameter in this WHERE
                     // of an INSERT ... SELECT reaches the workers untyped.
-                    let excluded = Expr::CompoundIdentifier(vec![
-                        Ident::new("EXCLUDED"),
-                        column_ident(column),
-                    ]);
-                    let own = tenant_equals(qualifier, column_ident(column), excluded);
+                    let excluded =
+                        Expr::CompoundIdentifier(vec![Ident::new("EXCLUDED"), column.ident()]);
+                    let own = tenant_equals(qualifier, column.ident(), excluded);
                     update.selection = conjoin(update.selection.take(), vec![own]);
                     Ok(())
                 }

@@ -7,7 +7,7 @@ use sqlparser::ast::{
 };
 
 use super::insert::column_position;
-use super::predicate::{column_ident, conjoin};
+use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, exposed_name};
 use super::statement::refused;
 use crate::error::Error;
@@ -55,11 +55,11 @@ impl Scope<'_> {
                              tenant column can be filled in",
                         ));
                     }
-                    match column_position(&insert.columns, target.column) {
+                    match column_position(&insert.columns, target.column.name) {
                         None => {
                             insert
                                 .columns
-                                .push(ObjectName::from(vec![column_ident(target.column)]));
+                                .push(ObjectName::from(vec![target.column.ident()]));
                             for row in &mut values.rows {
                                 let tenant = match &source_tenant {
                                     Some(column) => column.clone(),
@@ -113,7 +113,7 @@ impl Scope<'_> {
         Ok(match self.resolve(name)? {
             Resolved::Tenant { column, .. } => Some(Expr::CompoundIdentifier(vec![
                 exposed_name(name, alias.as_ref()),
-                column_ident(column),
+                column.ident(),
             ])),
             Resolved::Cte | Resolved::Reference => None,
         })

@@ -7,7 +7,6 @@ use sqlparser::ast::{
 };
 
 use super::{TenantValue, literal};
-use crate::catalog::needs_quotes;
 use crate::tenant::TenantId;
 
 impl TenantValue<'_> {
@@ -44,11 +43,6 @@ fn placeholder(n: usize) -> String {
     text.push('$');
     text.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
     text
-}
-
-/// An identifier for a folded column name, quoted when PostgreSQL would otherwise misread it.
-pub(super) fn column_ident(column: &str) -> Ident {
-    quoted_if(column, needs_quotes(column))
 }
 
 /// `column` as an identifier, in double quotes when `quoted`.
@@ -193,6 +187,7 @@ fn case(arms: Vec<(Expr, Expr)>, otherwise: Expr) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::needs_quotes;
 
     #[test]
     fn placeholders_are_written_in_decimal() {
@@ -203,6 +198,7 @@ mod tests {
 
     #[test]
     fn only_identifiers_that_need_it_are_quoted() {
+        let column_ident = |column: &str| quoted_if(column, needs_quotes(column));
         assert_eq!(column_ident("tenant_id").to_string(), "tenant_id");
         assert_eq!(column_ident("id").to_string(), "id");
         assert_eq!(column_ident("user").to_string(), "\"user\"");

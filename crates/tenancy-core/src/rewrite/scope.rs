@@ -6,9 +6,7 @@ use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::TenantLiteral;
 use super::predicate;
-use crate::catalog::{
-    Catalog, DEFAULT_SCHEMA, TableName, TableRole, is_system_schema, needs_quotes,
-};
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, Listed, TableName, TableRole, is_system_schema};
 use crate::error::Error;
 
 /// What a table reference in a statement turned out to be, borrowing from the catalog.
@@ -17,11 +15,27 @@ pub(super) enum Resolved<'c> {
     Cte,
     /// A reference table: never filtered.
     Reference,
-    /// A tenant table and the (folded) tenant column that scopes it.
+    /// A tenant table and the tenant column that scopes it.
     Tenant {
         table: &'c TableName,
-        column: &'c str,
+        column: TenantColumn<'c>,
     },
+}
+
+/// A tenant table's tenant column as the catalog lists it.
+#[derive(Clone, Copy)]
+pub(super) struct TenantColumn<'c> {
+    /// The folded name, for comparing with the statement's column names.
+    pub(super) name: &'c str,
+    /// Whether the name must be written in double quotes (decided when the catalog was built).
+    quoted: bool,
+}
+
+impl TenantColumn<'_> {
+    /// The column as an identifier to write into the statement.
+    pub(super) fn ident(self) -> Ident {
+        predicate::quoted_if(self.name, self.quoted)
+    }
 }
 
 /// State shared by every part of one rewrite.
@@ -40,9 +54,6 @@ pub(super) struct Scope<'a> {
     pub(super) tenant_uses: usize,
     /// Tenant values the statement spelled as literals, for `check_tenant`.
     pub(super) literals: Vec<TenantLiteral>,
-    /// The last tenant column written into a predicate and whether it needs quotes: most
-    /// statements name one column many times, and deciding costs a keyword lookup.
-    last_column: Option<(&'a str, bool)>,
 }
 
 impl<'a> Scope<'a> {
@@ -55,7 +66,6 @@ impl<'a> Scope<'a> {
             scoped: 0,
             tenant_uses: 0,
             literals: Vec::new(),
-            last_column: None,
         }
     }
 
@@ -107,18 +117,10 @@ impl<'a> Scope<'a> {
     }
 
     /// `<qualifier>.<column> = <tenant>` for a table reference, counting it as scoped.
-    pub(super) fn predicate(&mut self, qualifier: Ident, column: &'a str) -> Expr {
+    pub(super) fn predicate(&mut self, qualifier: Ident, column: TenantColumn<'_>) -> Expr {
         self.scoped += 1;
         let tenant = self.tenant_value();
-        let quoted = match self.last_column {
-            Some((last, quoted)) if last == column => quoted,
-            _ => {
-                let quoted = needs_quotes(column);
-                self.last_column = Some((column, quoted));
-                quoted
-            }
-        };
-        predicate::tenant_equals(qualifier, predicate::quoted_if(column, quoted), tenant)
+        predicate::tenant_equals(qualifier, column.ident(), tenant)
     }
 
     /// Records that the statement writes to a tenant table it has just scoped.
@@ -134,8 +136,21 @@ pub(super) fn resolve_in_catalog<'c>(
 ) -> Result<Resolved<'c>, Error> {
     let (schema, table) = name_parts(name)?;
     match catalog.entry(&schema, &table) {
-        Some((table, TableRole::Tenant { column })) => Ok(Resolved::Tenant { table, column }),
-        Some((_, TableRole::Reference)) => Ok(Resolved::Reference),
+        Some(Listed {
+            name,
+            role: TableRole::Tenant { column },
+            quote_column,
+        }) => Ok(Resolved::Tenant {
+            table: name,
+            column: TenantColumn {
+                name: column,
+                quoted: *quote_column,
+            },
+        }),
+        Some(Listed {
+            role: TableRole::Reference,
+            ..
+        }) => Ok(Resolved::Reference),
         None if is_system_schema(&schema) => Ok(Resolved::Reference),
         None => Err(Error::UnknownTable {
             table: TableName::new(schema, table),

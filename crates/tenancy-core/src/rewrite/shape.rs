@@ -7,8 +7,8 @@
 
 use sqlparser::ast::{
     Distinct, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, Insert, LimitClause, ObjectNamePart, OrderBy, OrderByKind, Select, TableAlias,
-    TableObject, Update, With,
+    GroupByExpr, Insert, LimitClause, ObjectNamePart, OrderBy, OrderByKind, Query, Select,
+    TableAlias, TableObject, Update, With,
 };
 
 /// An UPDATE of one table, without FROM, OUTPUT, ORDER BY, LIMIT or SETTINGS.
@@ -91,6 +91,32 @@ pub(super) fn plain_insert(insert: &Insert) -> bool {
         && multi_table_into_clauses.is_empty()
         && multi_table_when_clauses.is_empty()
         && multi_table_else_clause.is_none()
+}
+
+/// A query with only WITH (plain CTEs), a body, ORDER BY and LIMIT/OFFSET in their plain forms:
+/// no FETCH, locking clause, FOR, SETTINGS, FORMAT or pipe operators.
+pub(super) fn plain_query(query: &Query) -> bool {
+    let Query {
+        with,
+        body: _,
+        order_by,
+        limit_clause,
+        fetch,
+        locks,
+        for_clause,
+        settings,
+        format_clause,
+        pipe_operators,
+    } = query;
+    fetch.is_none()
+        && locks.is_empty()
+        && for_clause.is_none()
+        && settings.is_none()
+        && format_clause.is_none()
+        && pipe_operators.is_empty()
+        && order_by.as_ref().is_none_or(plain_order_by)
+        && limit_clause.as_ref().is_none_or(plain_limit)
+        && with.as_ref().is_none_or(plain_with)
 }
 
 /// A SELECT whose only non-empty clauses are the select list, FROM, WHERE, GROUP BY (plain

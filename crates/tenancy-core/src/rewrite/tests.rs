@@ -124,6 +124,10 @@ fn tenant_columns_that_need_quoting_are_quoted() {
         "SELECT * FROM orders",
         "SELECT * FROM orders WHERE orders.\"user\" = $1",
     );
+    assert_rewrites(
+        "INSERT INTO orders (id) VALUES (1)",
+        "INSERT INTO orders (id, \"user\") VALUES (1, $1)",
+    );
 }
 
 #[test]

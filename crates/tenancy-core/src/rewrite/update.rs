@@ -6,7 +6,7 @@ use super::TenantLiteral;
 use super::from::max_predicates;
 use super::insert::assigned_columns;
 use super::predicate::{conjoin, literal_text};
-use super::scope::{Resolved, Scope, exposed_name, fold};
+use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
 use crate::catalog::TableName;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::error::Error;
 /// A DML target that is a tenant table: how it is named in the statement and scoped.
 pub(super) struct Target<'c> {
     pub(super) table: &'c TableName,
-    pub(super) column: &'c str,
+    pub(super) column: TenantColumn<'c>,
     pub(super) qualifier: Ident,
 }
 
@@ -91,7 +91,7 @@ impl<'a> Scope<'a> {
         target: &Target<'_>,
     ) -> Result<(), Error> {
         for assignment in assignments {
-            if !assigned_columns(&assignment.target).any(|c| c == target.column) {
+            if !assigned_columns(&assignment.target).any(|c| c == target.column.name) {
                 continue;
             }
             let single = matches!(
@@ -114,7 +114,7 @@ impl<'a> Scope<'a> {
                 &format!(
                     "it sets the tenant column {} to a value that may name another tenant; rows \
                      never move between tenants",
-                    target.column
+                    target.column.name
                 ),
             ));
         }
@@ -125,10 +125,10 @@ impl<'a> Scope<'a> {
 /// `col` or `<target>.col`: the tenant column assigned to itself.
 fn is_same_column(value: &Expr, target: &Target<'_>) -> bool {
     match value {
-        Expr::Identifier(ident) => fold(ident) == target.column,
+        Expr::Identifier(ident) => fold(ident) == target.column.name,
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
             [qualifier, ident] => {
-                fold(qualifier) == fold(&target.qualifier) && fold(ident) == target.column
+                fold(qualifier) == fold(&target.qualifier) && fold(ident) == target.column.name
             }
             _ => false,
         },

@@ -29,8 +29,7 @@ use super::Verifier;
 use crate::error::Error;
 use crate::rewrite::from::constraint;
 use crate::rewrite::shape::{
-    plain_alias, plain_function, plain_insert, plain_limit, plain_order_by, plain_select,
-    plain_update, plain_with,
+    plain_alias, plain_function, plain_insert, plain_query, plain_select, plain_update,
 };
 
 type Flow = ControlFlow<Error>;
@@ -73,30 +72,16 @@ impl Verifier<'_> {
     }
 
     fn query(&mut self, query: &Query) -> Flow {
+        if !plain_query(query) {
+            return query.visit(self);
+        }
         let Query {
             with,
             body,
             order_by,
             limit_clause,
-            fetch,
-            locks,
-            for_clause,
-            settings,
-            format_clause,
-            pipe_operators,
+            ..
         } = query;
-        let plain_tail = fetch.is_none()
-            && locks.is_empty()
-            && for_clause.is_none()
-            && settings.is_none()
-            && format_clause.is_none()
-            && pipe_operators.is_empty()
-            && order_by.as_ref().is_none_or(plain_order_by)
-            && limit_clause.as_ref().is_none_or(plain_limit)
-            && with.as_ref().is_none_or(plain_with);
-        if !plain_tail {
-            return query.visit(self);
-        }
         self.pre_visit_query(query)?;
         for cte in with.iter().flat_map(|with| &with.cte_tables) {
             // A CTE's alias, columns and MATERIALIZED flag hold no query, table or expression.
