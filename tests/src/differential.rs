@@ -294,14 +294,17 @@ impl Fixture {
         match mode {
             Mode::Placeholder => {
                 let rewritten = self.rewriter.rewrite(case.sql)?;
-                rewritten.check_tenant(tenant)?;
-                match rewritten.tenant_param() {
-                    Some(n) if n == case.params.len() + 1 => Ok((rewritten.sql().to_owned(), true)),
-                    Some(n) => Err(RewriteError::Parse(format!(
-                        "RULE 6: tenant placeholder is ${n}, expected ${}",
-                        case.params.len() + 1
-                    ))),
-                    None => Ok((rewritten.sql().to_owned(), false)),
+                let bound = rewritten.bind(tenant, case.params.len())?;
+                match bound.tenant_param() {
+                    Some(n) if n == case.params.len() + 1 => Ok((bound.sql().to_owned(), true)),
+                    Some(n) => Err(RewriteError::Parse {
+                        message: format!(
+                            "RULE 6: tenant placeholder is ${n}, expected ${}",
+                            case.params.len() + 1
+                        ),
+                        source: None,
+                    }),
+                    None => Ok((bound.sql().to_owned(), false)),
                 }
             }
             Mode::Literal => Ok((self.rewriter.rewrite_with_literal(case.sql, tenant)?, false)),

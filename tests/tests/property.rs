@@ -20,19 +20,19 @@ async fn check(fixture: &Fixture, sql: &str, tenant: i64) -> Result<(), String> 
         .rewriter
         .rewrite(sql)
         .map_err(|e| format!("rewriter refused: {e}"))?;
-    let mut query = sqlx::query(AssertSqlSafe(rewritten.sql().to_owned()));
+    let mut query = sqlx::query(AssertSqlSafe(rewritten.to_string()));
     if rewritten.tenant_param().is_some() {
         query = query.bind(tenant);
     }
     let rows = query
         .fetch_all(fixture.shared.pool())
         .await
-        .map_err(|e| format!("rewritten query fails: {e}; SQL: {}", rewritten.sql()))?;
+        .map_err(|e| format!("rewritten query fails: {e}; SQL: {}", rewritten))?;
 
     if let Some((other, tenants)) = foreign_tenant(&rows, tenant)? {
         return Err(format!(
             "LEAK: tenant {tenant} saw a row of tenant {other} ({tenants:?}); SQL: {}",
-            rewritten.sql()
+            rewritten
         ));
     }
     if sorted(&rows) != sorted(&expected) {
@@ -40,7 +40,7 @@ async fn check(fixture: &Fixture, sql: &str, tenant: i64) -> Result<(), String> 
             "no leak, but results differ from the isolated database ({} vs {} rows); SQL: {}",
             rows.len(),
             expected.len(),
-            rewritten.sql()
+            rewritten
         ));
     }
     Ok(())

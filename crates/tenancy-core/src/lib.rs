@@ -12,6 +12,6 @@ pub use context::{
     ScopeState, Scoped, WithTenant, current, is_unscoped, scope, scope_state, scope_sync, spawn,
     try_current, unscoped,
 };
-pub use error::{Error, Result};
-pub use rewrite::{Rewriter, Rewritten};
+pub use error::{Error, RefusalKind, Result};
+pub use rewrite::{Bound, Rewriter, Rewritten};
 pub use tenant::{MAX_TEXT_KEY_LEN, TenantId, TenantKeyKind};

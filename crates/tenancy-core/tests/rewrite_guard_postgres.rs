@@ -101,10 +101,10 @@ async fn check_kind(pool: &PgPool, rewriter: &Rewriter, kind: Kind) -> TestResul
                 .await?;
             // Repeat so a cached prepared statement is reused, as sqlx does in applications.
             for _ in 0..6 {
-                insert(&mut conn, rewritten.sql(), kind, Some(7), 7).await?;
+                insert(&mut conn, &rewritten.to_string(), kind, Some(7), 7).await?;
             }
             for bad in [Some(8), None] {
-                let error = insert(&mut conn, rewritten.sql(), kind, bad, 7)
+                let error = insert(&mut conn, &rewritten.to_string(), kind, bad, 7)
                     .await
                     .err()
                     .ok_or_else(|| {

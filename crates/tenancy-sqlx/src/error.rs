@@ -19,18 +19,6 @@ pub enum Error {
     #[error(transparent)]
     Scope(#[from] tenancy_core::Error),
 
-    /// The statement binds a different number of arguments than its placeholders need.
-    #[error(
-        "the statement's highest placeholder is ${expected} but {found} arguments are bound; \
-         bind exactly one value per placeholder (the SDK appends the tenant as ${})", expected + 1
-    )]
-    ArgumentCount {
-        /// The highest placeholder in the original statement.
-        expected: usize,
-        /// How many arguments were bound.
-        found: usize,
-    },
-
     /// A schema name is not a safe tenant schema name.
     #[error("invalid tenant schema name {name:?}: {reason}")]
     InvalidSchemaName {

@@ -34,8 +34,8 @@ impl ScopedQuery {
         let persistent = query.persistent();
         let original = query.sql();
         let rewritten = rewriter.rewrite(original.as_str())?;
-        rewritten.check_tenant(tenant)?;
-        let Some(tenant_param) = rewritten.tenant_param() else {
+        let bound = rewritten.bind(tenant, arguments.as_ref().map_or(0, Arguments::len))?;
+        let Some(tenant_param) = bound.tenant_param() else {
             return Ok(Self {
                 sql: original,
                 arguments,
@@ -43,17 +43,12 @@ impl ScopedQuery {
             });
         };
         let mut arguments = arguments.unwrap_or_default();
-        if arguments.len() + 1 != tenant_param {
-            return Err(Error::ArgumentCount {
-                expected: tenant_param - 1,
-                found: arguments.len(),
-            });
-        }
+        debug_assert_eq!(arguments.len() + 1, tenant_param, "checked by bind");
         arguments
             .add(TenantBind(tenant.clone()))
             .map_err(sqlx::Error::Encode)?;
         Ok(Self {
-            sql: AssertSqlSafe(rewritten.shared_sql()).into_sql_str(),
+            sql: AssertSqlSafe(bound.shared_sql()).into_sql_str(),
             arguments: Some(arguments),
             persistent,
         })

@@ -118,10 +118,10 @@ async fn refused_statements_and_miscounted_arguments_fail_before_sending() -> Te
         assert!(
             matches!(
                 Error::from_sqlx(&err),
-                Some(Error::ArgumentCount {
+                Some(Error::Scope(tenancy_core::Error::ArgumentCount {
                     expected: 1,
                     found: 2
-                })
+                }))
             ),
             "{err}"
         );

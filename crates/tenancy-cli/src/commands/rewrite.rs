@@ -35,7 +35,7 @@ pub(crate) fn run(args: &RewriteArgs) -> Result<ExitCode, Error> {
     // The rewriter returns a statement that touches no tenant table exactly as given. With a
     // literal tenant it also checks tenant values the statement spells itself (forged tenants).
     let output = match tenant {
-        None => rewriter.rewrite(sql).map(|r| r.sql().to_owned()),
+        None => rewriter.rewrite(sql).map(|r| r.to_string()),
         Some(tenant) => rewriter.rewrite_with_literal(sql, &tenant),
     }
     .map_err(Error::refused)?;

@@ -6,13 +6,14 @@ use super::from::max_predicates;
 use super::predicate::conjoin;
 use super::scope::Scope;
 use super::statement::refused;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 impl Scope<'_> {
     pub(super) fn delete(&mut self, delete: &mut Delete) -> Result<(), Error> {
         if !delete.tables.is_empty() || !delete.order_by.is_empty() || delete.limit.is_some() {
             return Err(refused(
                 "DELETE",
+                RefusalKind::Shape,
                 None,
                 "multi-table DELETE, ORDER BY and LIMIT are not PostgreSQL",
             ));
@@ -25,6 +26,7 @@ impl Scope<'_> {
             if !item.joins.is_empty() {
                 return Err(refused(
                     "DELETE",
+                    RefusalKind::Shape,
                     None,
                     "DELETE from a join is not PostgreSQL",
                 ));
@@ -36,8 +38,8 @@ impl Scope<'_> {
         for item in delete.using.iter_mut().flatten() {
             self.table_with_joins(item, false, &mut preds)?;
         }
-        self.option_subqueries(delete.selection.as_mut())?;
-        self.item_subqueries(delete.returning.as_deref_mut().unwrap_or_default())?;
+        self.subqueries(&mut delete.selection)?;
+        self.subqueries(&mut delete.returning)?;
         delete.selection = conjoin(delete.selection.take(), preds);
         Ok(())
     }

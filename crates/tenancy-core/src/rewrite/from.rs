@@ -15,7 +15,7 @@ use super::predicate::conjoin;
 use super::query::{query_of, select_star};
 use super::scope::{Resolved, Scope, TenantColumn, exposed_name};
 use super::statement::refused;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// Where the predicates of one join operand go.
 #[derive(Clone, Copy)]
@@ -58,7 +58,7 @@ impl<'a> Scope<'a> {
         }
         for (join, preds) in item.joins.iter_mut().zip(on) {
             if let Some(JoinConstraint::On(condition)) = constraint_mut(&mut join.join_operator) {
-                self.expr_subqueries(condition)?;
+                self.subqueries(condition)?;
                 and_into(condition, preds);
             }
         }
@@ -201,6 +201,7 @@ fn sinks(joins: &[Join]) -> Result<Vec<Sink>, Error> {
             _ => {
                 return Err(refused(
                     "SELECT",
+                    RefusalKind::Shape,
                     None,
                     "this join kind is not PostgreSQL and cannot be scoped",
                 ));

@@ -12,13 +12,14 @@ use super::query::{query_of, select_star};
 use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
 use crate::catalog::TableName;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 impl Scope<'_> {
     pub(super) fn insert(&mut self, insert: &mut Insert) -> Result<(), Error> {
         let TableObject::TableName(name) = &insert.table else {
             return Err(refused(
                 "INSERT",
+                RefusalKind::Shape,
                 None,
                 "inserting into a table function is not supported",
             ));
@@ -39,6 +40,7 @@ impl Scope<'_> {
         if !insert.assignments.is_empty() || insert.insert_alias.is_some() || insert.or.is_some() {
             return Err(refused(
                 "INSERT",
+                RefusalKind::Shape,
                 Some(table.clone()),
                 "this INSERT form is not PostgreSQL; use INSERT INTO t (columns) VALUES (...)",
             ));
@@ -64,6 +66,7 @@ impl Scope<'_> {
             }
             return Err(refused(
                 "INSERT",
+                RefusalKind::Shape,
                 Some(table.clone()),
                 "name the columns (INSERT INTO t (a, b) ...) so the tenant column can be filled in",
             ));
@@ -71,6 +74,7 @@ impl Scope<'_> {
         let Some(source) = insert.source.as_mut() else {
             return Err(refused(
                 "INSERT",
+                RefusalKind::Shape,
                 Some(table.clone()),
                 "an INSERT needs VALUES or a query",
             ));
@@ -212,6 +216,7 @@ impl Scope<'_> {
                     {
                         return Err(refused(
                             "INSERT ... ON CONFLICT DO UPDATE",
+                            RefusalKind::TenantWrite,
                             Some(table.clone()),
                             "it may not SET the tenant column; rows never move between tenants",
                         ));
@@ -230,11 +235,13 @@ impl Scope<'_> {
             },
             Some(OnInsert::DuplicateKeyUpdate(_)) => Err(refused(
                 "INSERT ... ON DUPLICATE KEY UPDATE",
+                RefusalKind::Shape,
                 Some(table.clone()),
                 "this is MySQL syntax; use ON CONFLICT ... DO UPDATE",
             )),
             Some(_) => Err(refused(
                 "INSERT",
+                RefusalKind::Shape,
                 Some(table.clone()),
                 "this ON clause is not supported; use ON CONFLICT",
             )),
@@ -245,6 +252,7 @@ impl Scope<'_> {
 fn explicit_source_refusal(table: &TableName) -> Error {
     refused(
         "INSERT",
+        RefusalKind::TenantWrite,
         Some(table.clone()),
         "the tenant column comes from a query the rewriter cannot check; omit the tenant column \
          and the SDK fills it in",

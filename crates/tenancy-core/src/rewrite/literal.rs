@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Ident, Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
 
 use super::statement::refused;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// Makes every string literal and quoted identifier of `statement` print back exactly.
 pub(super) fn make_printable(statement: &mut Statement) -> Result<(), Error> {
@@ -97,6 +97,7 @@ impl VisitorMut for Printable {
 fn unprintable(what: &str) -> Error {
     refused(
         "statement",
+        RefusalKind::Unprintable,
         None,
         &format!(
             "{what} has a quote right after a backslash or another quote, which cannot be \

@@ -10,7 +10,7 @@ use super::insert::column_position;
 use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, exposed_name};
 use super::statement::refused;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 impl Scope<'_> {
     pub(super) fn merge(&mut self, merge: &mut Merge) -> Result<(), Error> {
@@ -29,6 +29,7 @@ impl Scope<'_> {
             if matches!(clause.clause_kind, MergeClauseKind::NotMatchedBySource) {
                 return Err(refused(
                     "MERGE",
+                    RefusalKind::TenantWrite,
                     Some(target.table.clone()),
                     "WHEN NOT MATCHED BY SOURCE would reach other tenants' rows; use a scoped \
                      UPDATE or DELETE instead",
@@ -50,6 +51,7 @@ impl Scope<'_> {
                     if insert.columns.is_empty() {
                         return Err(refused(
                             "MERGE",
+                            RefusalKind::Shape,
                             Some(target.table.clone()),
                             "name the columns in WHEN NOT MATCHED THEN INSERT (a, b) so the \
                              tenant column can be filled in",
@@ -123,6 +125,7 @@ impl Scope<'_> {
 fn wildcard_refusal(table: &crate::catalog::TableName) -> Error {
     refused(
         "MERGE",
+        RefusalKind::Shape,
         Some(table.clone()),
         "INSERT * / UPDATE * / INSERT ROW are not PostgreSQL; name the columns",
     )

@@ -15,11 +15,11 @@
 //! let rewriter = Rewriter::new(catalog);
 //!
 //! let scoped = rewriter.rewrite("SELECT * FROM tasks WHERE done OR id = $1")?;
-//! assert_eq!(scoped.sql(), "SELECT * FROM tasks WHERE (done OR id = $1) AND tasks.tenant_id = $2");
+//! assert_eq!(scoped.to_string(), "SELECT * FROM tasks WHERE (done OR id = $1) AND tasks.tenant_id = $2");
 //! assert_eq!(scoped.tenant_param(), Some(2));
 //!
 //! // Statements over reference tables only pass through untouched.
-//! assert_eq!(rewriter.rewrite("SELECT * FROM plans")?.sql(), "SELECT * FROM plans");
+//! assert_eq!(rewriter.rewrite("SELECT * FROM plans")?.to_string(), "SELECT * FROM plans");
 //!
 //! // Explain mode renders the tenant as a literal.
 //! let explained = rewriter.rewrite_with_literal("SELECT id FROM tasks", &TenantId::from("acme"))?;
@@ -37,9 +37,7 @@ mod merge;
 mod placeholder;
 mod predicate;
 mod query;
-mod render;
 mod scope;
-mod shape;
 mod statement;
 mod update;
 mod verify;
@@ -66,7 +64,7 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 ///
 /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
 /// let first = rewriter.rewrite("DELETE FROM tasks WHERE id = $1")?;
-/// assert_eq!(first.sql(), "DELETE FROM tasks WHERE (id = $1) AND tasks.tenant_id = $2");
+/// assert_eq!(first.to_string(), "DELETE FROM tasks WHERE (id = $1) AND tasks.tenant_id = $2");
 /// // The second call is served from the cache.
 /// assert!(std::sync::Arc::ptr_eq(&first, &rewriter.rewrite("DELETE FROM tasks WHERE id = $1")?));
 /// # Ok::<(), tenancy_core::Error>(())
@@ -86,8 +84,8 @@ pub struct Rewriter {
 /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
 /// let insert = rewriter.rewrite("INSERT INTO tasks (title, tenant_id) VALUES ('a', 7)")?;
 /// // The statement spelled its own tenant: it runs only for that tenant.
-/// assert!(insert.check_tenant(&TenantId::Int(7)).is_ok());
-/// assert!(matches!(insert.check_tenant(&TenantId::Int(8)), Err(Error::TenantMismatch { .. })));
+/// assert!(insert.bind(&TenantId::Int(7), 0).is_ok());
+/// assert!(matches!(insert.bind(&TenantId::Int(8), 0), Err(Error::TenantMismatch { .. })));
 /// # Ok::<(), tenancy_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +132,7 @@ impl Rewriter {
     /// ```
     /// use tenancy_core::{Catalog, Rewriter};
     /// let rewriter = Rewriter::with_cache_capacity(Catalog::builder().build()?, 100);
-    /// assert_eq!(rewriter.rewrite("SELECT 1")?.sql(), "SELECT 1");
+    /// assert_eq!(rewriter.rewrite("SELECT 1")?.to_string(), "SELECT 1");
     /// # Ok::<(), tenancy_core::Error>(())
     /// ```
     #[must_use]
@@ -155,7 +153,7 @@ impl Rewriter {
     /// let cache = Arc::new(RewriteCache::new(1_000));
     /// let old = Rewriter::with_cache(Catalog::builder().reference_table("tasks").build()?, cache.clone());
     /// let new = Rewriter::with_cache(Catalog::builder().tenant_table("tasks").build()?, cache);
-    /// assert_eq!(old.rewrite("SELECT * FROM tasks")?.sql(), "SELECT * FROM tasks");
+    /// assert_eq!(old.rewrite("SELECT * FROM tasks")?.to_string(), "SELECT * FROM tasks");
     /// assert_eq!(new.rewrite("SELECT * FROM tasks")?.tenant_param(), Some(1));
     /// # Ok::<(), tenancy_core::Error>(())
     /// ```
@@ -209,7 +207,7 @@ impl Rewriter {
     /// use tenancy_core::{Catalog, Rewriter};
     /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
     /// let cold = rewriter.rewrite_uncached("SELECT id FROM tasks")?;
-    /// assert_eq!(cold.sql(), rewriter.rewrite("SELECT id FROM tasks")?.sql());
+    /// assert_eq!(cold, *rewriter.rewrite("SELECT id FROM tasks")?);
     /// # Ok::<(), tenancy_core::Error>(())
     /// ```
     pub fn rewrite_uncached(&self, sql: &str) -> Result<Rewritten, Error> {
@@ -236,39 +234,46 @@ impl Rewriter {
     pub fn rewrite_with_literal(&self, sql: &str, tenant: &TenantId) -> Result<String, Error> {
         let rewritten = statement::rewrite(&self.catalog, sql, Some(tenant))?;
         rewritten.check_tenant(tenant)?;
-        Ok(rewritten.sql.to_string())
+        Ok(rewritten.to_string())
     }
 }
 
 impl Rewritten {
-    /// The rewritten SQL text; for a statement that touches no tenant table, the input unchanged.
+    /// Checks the statement against the tenant in scope and the caller's parameter count, and
+    /// gives the SQL to send with the tenant to bind: the only way to sendable SQL.
+    ///
+    /// # Errors
+    /// [`Error::TenantMismatch`] when a tenant value the statement spells as a literal names
+    /// another tenant (the SQL also guards it, but this fails before a round trip);
+    /// [`Error::ArgumentCount`] when `arguments` is not the number of parameters the statement
+    /// uses before the tenant's.
     ///
     /// # Example
     /// ```
-    /// use tenancy_core::{Catalog, Rewriter};
-    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
-    /// assert_eq!(rewriter.rewrite("select 1 ;")?.sql(), "select 1 ;");
-    /// # Ok::<(), tenancy_core::Error>(())
-    /// ```
-    #[must_use]
-    pub fn sql(&self) -> &str {
-        &self.sql
-    }
-
-    /// The rewritten SQL text as a shared string: cloning it is a reference-count increment, for
-    /// executors that keep the text with the query (sqlx's `SqlStr` does).
+    /// use tenancy_core::{Catalog, Error, Rewriter, TenantId};
     ///
-    /// # Example
-    /// ```
-    /// use tenancy_core::{Catalog, Rewriter};
     /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
-    /// let rewritten = rewriter.rewrite("SELECT id FROM tasks")?;
-    /// assert_eq!(rewritten.shared_sql().as_str(), rewritten.sql());
+    /// let rewritten = rewriter.rewrite("SELECT * FROM tasks WHERE id = $1")?;
+    /// let bound = rewritten.bind(&TenantId::Int(7), 1)?;
+    /// assert_eq!(bound.sql(), "SELECT * FROM tasks WHERE (id = $1) AND tasks.tenant_id = $2");
+    /// assert_eq!(bound.tenant_param(), Some(2));
+    /// assert!(matches!(rewritten.bind(&TenantId::Int(7), 0), Err(Error::ArgumentCount { .. })));
     /// # Ok::<(), tenancy_core::Error>(())
     /// ```
-    #[must_use]
-    pub fn shared_sql(&self) -> Arc<String> {
-        Arc::clone(&self.sql)
+    pub fn bind(&self, tenant: &TenantId, arguments: usize) -> Result<Bound, Error> {
+        self.check_tenant(tenant)?;
+        if let Some(param) = self.tenant_param
+            && arguments + 1 != param
+        {
+            return Err(Error::ArgumentCount {
+                expected: param - 1,
+                found: arguments,
+            });
+        }
+        Ok(Bound {
+            sql: Arc::clone(&self.sql),
+            tenant_param: self.tenant_param,
+        })
     }
 
     /// The 1-based number of the tenant parameter, or `None` when no tenant table is touched (then
@@ -287,21 +292,7 @@ impl Rewritten {
         self.tenant_param
     }
 
-    /// Checks tenant values the statement spelled as literals against `tenant`.
-    ///
-    /// # Errors
-    /// [`Error::TenantMismatch`] when a literal names another tenant.
-    ///
-    /// # Example
-    /// ```
-    /// use tenancy_core::{Catalog, Rewriter, TenantId};
-    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
-    /// let update = rewriter.rewrite("UPDATE tasks SET tenant_id = 'acme', title = $1")?;
-    /// assert!(update.check_tenant(&TenantId::from("acme")).is_ok());
-    /// assert!(update.check_tenant(&TenantId::from("umbrella")).is_err());
-    /// # Ok::<(), tenancy_core::Error>(())
-    /// ```
-    pub fn check_tenant(&self, tenant: &TenantId) -> Result<(), Error> {
+    fn check_tenant(&self, tenant: &TenantId) -> Result<(), Error> {
         match self.literals.iter().find(|lit| !lit.matches(tenant)) {
             None => Ok(()),
             Some(lit) => Err(Error::TenantMismatch {
@@ -310,6 +301,56 @@ impl Rewritten {
                 found: lit.value.clone(),
             }),
         }
+    }
+}
+
+/// Shows the rewritten text with the tenant as `$N`, for reading, logging and `tenancy rewrite`.
+///
+/// The text is safe on its own (every tenant value it writes is the parameter or guarded against
+/// it), but executors send [`Rewritten::bind`]'s [`Bound`], which also checks the parameters.
+impl std::fmt::Display for Rewritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sql)
+    }
+}
+
+/// A rewritten statement checked against a tenant and a parameter count: what an executor sends.
+///
+/// # Example
+/// ```
+/// use tenancy_core::{Catalog, Rewriter, TenantId};
+///
+/// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+/// let bound = rewriter.rewrite("SELECT id FROM tasks")?.bind(&TenantId::Int(1), 0)?;
+/// // Bind the tenant as parameter `tenant_param()`, after the statement's own.
+/// assert_eq!((bound.sql(), bound.tenant_param()), ("SELECT id FROM tasks WHERE tasks.tenant_id = $1", Some(1)));
+/// # Ok::<(), tenancy_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    sql: Arc<String>,
+    tenant_param: Option<usize>,
+}
+
+impl Bound {
+    /// The SQL text to send.
+    #[must_use]
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The SQL text as a shared string: cloning it is a reference-count increment, for
+    /// executors that keep the text with the query (sqlx's `SqlStr` does).
+    #[must_use]
+    pub fn shared_sql(&self) -> Arc<String> {
+        Arc::clone(&self.sql)
+    }
+
+    /// The 1-based number of the parameter the tenant is bound to, after the statement's own; `None`
+    /// when the statement touches no tenant table (bind nothing extra).
+    #[must_use]
+    pub fn tenant_param(&self) -> Option<usize> {
+        self.tenant_param
     }
 }
 

@@ -10,9 +10,8 @@ use sqlparser::ast::{
 use super::from::max_predicates;
 use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, fold};
-use super::shape::plain_select;
 use super::statement::refused;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 impl Scope<'_> {
     /// Scopes a whole query, with its CTEs visible to its body and nested subqueries.
@@ -44,7 +43,12 @@ impl Scope<'_> {
 
     fn query_rest(&mut self, query: &mut Query) -> Result<(), Error> {
         if !query.pipe_operators.is_empty() {
-            return Err(refused("SELECT", None, "pipe operators are not PostgreSQL"));
+            return Err(refused(
+                "SELECT",
+                RefusalKind::Shape,
+                None,
+                "pipe operators are not PostgreSQL",
+            ));
         }
         self.set_expr(&mut query.body)?;
         self.subqueries(&mut query.order_by)?;
@@ -85,7 +89,12 @@ impl Scope<'_> {
     /// SELECT; over a CTE or reference table it stays as written.
     fn table_command(&self, table: &Table) -> Result<Option<Select>, Error> {
         let Some(table_name) = &table.table_name else {
-            return Err(refused("TABLE", None, "TABLE needs a table name"));
+            return Err(refused(
+                "TABLE",
+                RefusalKind::Shape,
+                None,
+                "TABLE needs a table name",
+            ));
         };
         let parts: Vec<Ident> = table
             .schema_name
@@ -105,6 +114,7 @@ impl Scope<'_> {
         if select.into.is_some() {
             return Err(refused(
                 "SELECT INTO",
+                RefusalKind::Shape,
                 None,
                 "it creates a table; create tables in migrations and use INSERT ... SELECT",
             ));
@@ -126,19 +136,7 @@ impl Scope<'_> {
         for item in from.iter_mut() {
             self.table_with_joins(item, false, &mut preds)?;
         }
-        if plain_select(select) {
-            // Only these clauses can be non-empty (see `plain_select`).
-            self.item_subqueries(&mut select.projection)?;
-            self.option_subqueries(select.selection.as_mut())?;
-            if let GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
-                exprs
-                    .iter_mut()
-                    .try_for_each(|expr| self.expr_subqueries(expr))?;
-            }
-            self.option_subqueries(select.having.as_mut())?;
-        } else {
-            self.subqueries(select)?;
-        }
+        self.subqueries(select)?;
         select.selection = conjoin(select.selection.take(), preds);
         Ok(())
     }

@@ -41,6 +41,8 @@ impl TenantColumn<'_> {
 /// State shared by every part of one rewrite.
 pub(super) struct Scope<'a> {
     catalog: &'a Catalog,
+    /// The statement's text, to name it in refusals.
+    sql: &'a str,
     tenant: Expr,
     /// Query keywords (`SELECT`, `VALUES`, `TABLE`) whose query body the walker has not entered
     /// yet. At zero no expression can hold a query, so searching expressions is skipped; a
@@ -57,8 +59,14 @@ pub(super) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub(super) fn new(catalog: &'a Catalog, tenant: Expr, query_keywords: usize) -> Self {
+    pub(super) fn new(
+        catalog: &'a Catalog,
+        sql: &'a str,
+        tenant: Expr,
+        query_keywords: usize,
+    ) -> Self {
         Self {
+            sql,
             unwalked_queries: query_keywords,
             catalog,
             tenant,
@@ -71,6 +79,11 @@ impl<'a> Scope<'a> {
 
     pub(super) fn catalog(&self) -> &'a Catalog {
         self.catalog
+    }
+
+    /// The text of the statement being rewritten.
+    pub(super) fn sql(&self) -> &'a str {
+        self.sql
     }
 
     /// Records that the walker entered a query body (`SELECT`, `VALUES` or `TABLE`).
@@ -183,7 +196,8 @@ fn name_part<'n>(name: &ObjectName, part: &'n ObjectNamePart) -> Result<Cow<'n, 
 
 fn unsupported_name(name: &ObjectName) -> Error {
     Error::Refused {
-        kind: "statement".into(),
+        statement: "statement".into(),
+        kind: crate::error::RefusalKind::Shape,
         table: None,
         reason: format!(
             "the table name {name} is not supported: name tables as `table` or `schema.table`"

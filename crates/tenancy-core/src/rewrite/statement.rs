@@ -7,16 +7,16 @@ use sqlparser::ast::{
     CopySource, Grant, GrantObjects, ObjectName, Reset, Revoke, Set, Statement, visit_relations,
 };
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::keywords::ALL_KEYWORDS;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::literal;
 use super::placeholder::{self, Survey};
 use super::scope::{Scope, fold, table_name};
-use super::{Rewritten, TenantValue, render, verify};
+use super::{Rewritten, TenantValue, verify};
 use crate::catalog::{Catalog, TableName, TableRole};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::tenant::TenantId;
 
 /// Parses, scopes, verifies and renders `sql`; `literal` selects explain mode.
@@ -26,9 +26,8 @@ pub(super) fn rewrite(
     literal: Option<&TenantId>,
 ) -> Result<Rewritten, Error> {
     let (mut statements, survey) = parse(sql)?;
-    // The statement stays in the parser's vector: a `Statement` is 3.5 KB, and each move copies it.
     let [statement] = statements.as_mut_slice() else {
-        return Err(Error::Parse("expected one SQL statement".into()));
+        return Err(parse_error("expected one SQL statement", None));
     };
     if survey.quotes_inside {
         literal::make_printable(statement)?;
@@ -38,9 +37,9 @@ pub(super) fn rewrite(
         Some(tenant) => TenantValue::Literal(tenant),
         None => TenantValue::Placeholder(param),
     };
-    let mut scope = Scope::new(catalog, tenant.to_expr(), survey.query_keywords);
+    let mut scope = Scope::new(catalog, sql, tenant.to_expr(), survey.query_keywords);
     scope.statement(statement)?;
-    verify::verify(catalog, statement, scope.scoped)?;
+    verify::verify(catalog, sql, statement, scope.scoped)?;
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
         return Ok(Rewritten {
@@ -51,43 +50,24 @@ pub(super) fn rewrite(
     }
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
-        sql: Arc::new(render(statement, sql.len())?),
+        sql: Arc::new(statement.to_string()),
         tenant_param: (uses_tenant && literal.is_none()).then_some(param),
         literals: scope.literals,
     })
 }
 
-/// The rewritten statement as SQL text, written into a buffer sized for the input plus the
-/// predicates the rewrite usually adds.
-///
-/// The hand renderer writes exactly what sqlparser's `Display` writes; debug builds check that
-/// on every statement, since the text is what the database runs.
-fn render(statement: &Statement, input_len: usize) -> Result<String, Error> {
-    let mut text = String::with_capacity(input_len + input_len / 2 + 32);
-    render::statement(&mut text, statement).map_err(|_| {
-        refused(
-            &statement_kind(statement),
-            None,
-            "the rewritten statement could not be rendered as SQL",
-        )
-    })?;
-    #[cfg(debug_assertions)]
-    {
-        let displayed = statement.to_string();
-        debug_assert_eq!(
-            text, displayed,
-            "the hand renderer and sqlparser's Display disagree on {displayed}"
-        );
+/// A parse error with the parser's own error as its source.
+fn parse_error(message: &str, source: Option<ParserError>) -> Error {
+    Error::Parse {
+        message: one_line(message),
+        source,
     }
-    Ok(text)
 }
 
 /// Parses exactly one PostgreSQL statement, returned as a vector of one, and surveys its tokens
 /// on the way (rule 6).
 fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
     let dialect = PostgreSqlDialect {};
-    // Roughly one token per three bytes of SQL, whitespace tokens included: sized once, the
-    // token vector never reallocates for ordinary statements.
     let mut tokens = Vec::with_capacity(sql.len() / 3 + 8);
     let parsed = Tokenizer::new(&dialect, sql)
         .tokenize_with_location_into_buf(&mut tokens)
@@ -101,41 +81,47 @@ fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
         });
     match parsed {
         Ok((statements, survey)) if statements.len() == 1 => Ok((statements, survey)),
-        Ok((statements, _)) => Err(Error::Parse(format!(
-            "expected exactly one SQL statement, found {}: send statements one at a time",
-            statements.len()
-        ))),
+        Ok((statements, _)) => Err(parse_error(
+            &format!(
+                "expected exactly one SQL statement, found {}: send statements one at a time",
+                statements.len()
+            ),
+            None,
+        )),
         Err(error) => {
             let (first, rest) = split_first_word(sql);
-            if first.eq_ignore_ascii_case("DO") {
-                return Err(refused(
-                    "DO",
-                    None,
-                    "anonymous code blocks run SQL the rewriter cannot see; run the statements \
-                     one by one",
-                ));
-            }
             // sqlparser accepts `TABLE t` only inside parentheses; PostgreSQL defines it as
             // exactly `SELECT * FROM t`, so spell it that way.
             if first.eq_ignore_ascii_case("TABLE") && !rest.trim().is_empty() {
                 return parse(&format!("SELECT * FROM {rest}"));
             }
-            let message = one_line(&error.to_string());
-            // A statement kind sqlparser does not know (REINDEX, CLUSTER, ...) is a refusal of
-            // that kind, not a syntax error in the user's SQL.
+            // A statement kind sqlparser does not know (DO, REINDEX, CLUSTER, ...) is a refusal
+            // of that kind, not a syntax error in the user's SQL.
             let keyword = first.to_ascii_uppercase();
-            if message.contains("Expected: an SQL statement, found:")
-                && ALL_KEYWORDS.binary_search(&keyword.as_str()).is_ok()
-            {
-                return Err(refused(
-                    &keyword,
-                    None,
-                    "the rewriter does not support this statement kind; run it outside a tenant \
-                     scope with `unscoped` if it is admin work",
-                ));
+            if let Some(reason) = unknown_statement_reason(&keyword) {
+                return Err(refused(&keyword, RefusalKind::Statement, None, reason));
             }
-            Err(Error::Parse(message))
+            Err(parse_error(&error.to_string(), Some(error)))
         }
+    }
+}
+
+/// Why a statement starting with `keyword` that sqlparser cannot parse is refused, when the
+/// keyword starts a statement kind that is never safe under a tenant scope.
+fn unknown_statement_reason(keyword: &str) -> Option<&'static str> {
+    match keyword {
+        "DO" => Some(
+            "anonymous code blocks run SQL the rewriter cannot see; run the statements one by one",
+        ),
+        "REINDEX" | "CLUSTER" | "VACUUM" | "ANALYZE" | "CHECKPOINT" | "REFRESH" | "LOAD"
+        | "IMPORT" | "SECURITY" | "REASSIGN" | "CREATE" | "ALTER" | "DROP" | "COMMENT"
+        | "GRANT" | "REVOKE" | "COPY" | "TRUNCATE" | "LOCK" | "CALL" | "LISTEN" | "NOTIFY"
+        | "UNLISTEN" | "DISCARD" | "PREPARE" | "EXECUTE" | "DEALLOCATE" | "DECLARE" | "FETCH"
+        | "MOVE" | "CLOSE" => Some(
+            "the rewriter does not support this statement kind; run it outside a tenant scope \
+             with `unscoped` if it is admin work",
+        ),
+        _ => None,
     }
 }
 
@@ -151,10 +137,16 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A refusal of `kind` (e.g. `TRUNCATE`) on `table`, with what to do instead.
-pub(super) fn refused(kind: &str, table: Option<TableName>, reason: &str) -> Error {
+/// A refusal of `statement` (e.g. `TRUNCATE`) on `table`, with what to do instead.
+pub(super) fn refused(
+    statement: &str,
+    kind: RefusalKind,
+    table: Option<TableName>,
+    reason: &str,
+) -> Error {
     Error::Refused {
-        kind: kind.to_owned(),
+        statement: statement.to_owned(),
+        kind,
         table,
         reason: reason.to_owned(),
     }
@@ -182,7 +174,7 @@ impl Scope<'_> {
             | Statement::ShowVariable { .. } => Ok(()),
             Statement::Set(set) => check_set(set),
             Statement::Reset(reset) => check_reset(&reset.reset),
-            other => Err(refuse_statement(self.catalog(), other)),
+            other => Err(refuse_statement(self.catalog(), self.sql(), other)),
         }
     }
 }
@@ -204,6 +196,7 @@ fn guarded_setting(name: &ObjectName) -> bool {
 fn refuse_setting(kind: &str, name: &ObjectName) -> Error {
     refused(
         kind,
+        RefusalKind::SessionState,
         None,
         &format!(
             "`{name}` decides which rows this session may see; the SDK manages it (use \
@@ -220,6 +213,7 @@ fn check_set(set: &Set) -> Result<(), Error> {
         Set::SetRole { .. } | Set::SetSessionAuthorization(_) => {
             return Err(refused(
                 "SET ROLE",
+                RefusalKind::SessionState,
                 None,
                 "switching roles can bypass row-level security; connect as the right role instead",
             ));
@@ -242,6 +236,7 @@ fn check_reset(reset: &Reset) -> Result<(), Error> {
         Reset::ConfigurationParameter(name) => Err(refuse_setting("RESET", name)),
         Reset::ALL | Reset::SessionAuthorization => Err(refused(
             "RESET",
+            RefusalKind::SessionState,
             None,
             "it would also reset the tenancy settings; reset individual settings instead",
         )),
@@ -250,8 +245,8 @@ fn check_reset(reset: &Reset) -> Result<(), Error> {
 
 /// Refuses a statement kind that is never provably safe under a tenant scope (TRUNCATE, COPY,
 /// DDL, LOCK, CALL, ...), naming the kind and the first table it mentions.
-fn refuse_statement(catalog: &Catalog, statement: &Statement) -> Error {
-    let kind = statement_kind(statement);
+fn refuse_statement(catalog: &Catalog, sql: &str, statement: &Statement) -> Error {
+    let kind = statement_keywords(sql);
     let table = first_table(catalog, statement);
     let reason = match kind.split(' ').next().unwrap_or_default() {
         "TRUNCATE" => "it removes every tenant's rows; use DELETE, which is scoped",
@@ -266,18 +261,38 @@ fn refuse_statement(catalog: &Catalog, statement: &Statement) -> Error {
               scope with `unscoped` if it is admin work"
         }
     };
-    refused(&kind, table, reason)
+    refused(&kind, RefusalKind::Statement, table, reason)
 }
 
-/// The leading keywords of the statement as sqlparser renders it, e.g. `CREATE INDEX`.
-pub(super) fn statement_kind(statement: &Statement) -> String {
-    const STOP: [&str; 6] = ["IF", "ON", "ONLY", "TO", "FROM", "INTO"];
-    let text = statement.to_string();
-    let words: Vec<&str> = text
-        .split_whitespace()
-        .take(3)
-        .take_while(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !STOP.contains(w))
-        .collect();
+/// The statement's leading keywords as written, upper-cased, e.g. `CREATE INDEX`: up to three
+/// unquoted keywords, stopping at the first name or at a word that starts the statement's body.
+pub(super) fn statement_keywords(sql: &str) -> String {
+    const STOP: [Keyword; 6] = [
+        Keyword::IF,
+        Keyword::ON,
+        Keyword::ONLY,
+        Keyword::TO,
+        Keyword::FROM,
+        Keyword::INTO,
+    ];
+    let mut words = Vec::new();
+    let mut tokenizer_input = Tokenizer::new(&PostgreSqlDialect {}, sql);
+    if let Ok(tokens) = tokenizer_input.tokenize() {
+        for token in tokens {
+            match token {
+                Token::Whitespace(_) => {}
+                Token::Word(word)
+                    if word.quote_style.is_none()
+                        && word.keyword != Keyword::NoKeyword
+                        && !STOP.contains(&word.keyword)
+                        && words.len() < 3 =>
+                {
+                    words.push(word.value.to_ascii_uppercase());
+                }
+                _ => break,
+            }
+        }
+    }
     if words.is_empty() {
         "statement".to_owned()
     } else {

@@ -17,9 +17,7 @@ fn catalog() -> Catalog {
 }
 
 fn rewrite(sql: &str) -> Result<String, Error> {
-    Rewriter::new(catalog())
-        .rewrite(sql)
-        .map(|r| r.sql().to_owned())
+    Rewriter::new(catalog()).rewrite(sql).map(|r| r.to_string())
 }
 
 fn assert_rewrites(sql: &str, expected: &str) {
@@ -105,9 +103,7 @@ fn only_ascii_letters_fold_like_a_utf8_database() {
             .build()
             .expect("valid catalog"),
     );
-    let scoped = rewriter
-        .rewrite("SELECT * FROM ÉTÉ")
-        .map(|r| r.sql().to_owned());
+    let scoped = rewriter.rewrite("SELECT * FROM ÉTÉ").map(|r| r.to_string());
     assert_eq!(
         scoped.ok().as_deref(),
         Some("SELECT * FROM ÉTÉ WHERE ÉTÉ.tenant_id = $1")
@@ -253,9 +249,9 @@ fn explicit_tenant_literals_are_checked_against_the_tenant() -> Result<(), Error
         None,
         "no $N in the text, nothing to bind"
     );
-    insert.check_tenant(&TenantId::Int(7))?;
+    insert.bind(&TenantId::Int(7), 0)?;
     assert!(matches!(
-        insert.check_tenant(&TenantId::Int(8)),
+        insert.bind(&TenantId::Int(8), 0),
         Err(Error::TenantMismatch { .. })
     ));
     let literal = rewriter.rewrite_with_literal(
@@ -264,8 +260,8 @@ fn explicit_tenant_literals_are_checked_against_the_tenant() -> Result<(), Error
     );
     assert!(matches!(literal, Err(Error::TenantMismatch { .. })));
     let text = rewriter.rewrite("UPDATE accounts SET id = 'acme', name = 'n'")?;
-    text.check_tenant(&TenantId::from("acme"))?;
-    assert!(text.check_tenant(&TenantId::from("other")).is_err());
+    text.bind(&TenantId::from("acme"), 0)?;
+    assert!(text.bind(&TenantId::from("other"), 0).is_err());
     Ok(())
 }
 
@@ -366,7 +362,7 @@ fn statements_without_tenant_tables_pass_unchanged() -> Result<(), Error> {
         "SELECT * FROM plans p JOIN pg_catalog.pg_class c ON true",
     ] {
         let out = rewriter.rewrite(sql)?;
-        assert_eq!(out.sql(), sql);
+        assert_eq!(out.to_string(), sql);
         assert_eq!(out.tenant_param(), None);
     }
     Ok(())
@@ -423,9 +419,9 @@ fn verification_refuses_a_tenant_table_the_walker_does_not_scope() {
 fn verification_counts_against_the_walker() -> Result<(), Error> {
     let statement = statement_for_test("SELECT * FROM tasks JOIN projects ON true")?;
     let cat = catalog();
-    assert!(verify::verify(&cat, &statement, 2).is_ok());
+    assert!(verify::verify(&cat, "SELECT", &statement, 2).is_ok());
     assert!(matches!(
-        verify::verify(&cat, &statement, 1),
+        verify::verify(&cat, "SELECT", &statement, 1),
         Err(Error::Refused { .. })
     ));
     Ok(())
@@ -434,9 +430,15 @@ fn verification_counts_against_the_walker() -> Result<(), Error> {
 fn statement_for_test(sql: &str) -> Result<sqlparser::ast::Statement, Error> {
     use sqlparser::dialect::PostgreSqlDialect;
     sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, sql)
-        .map_err(|e| Error::Parse(e.to_string()))?
+        .map_err(|e| Error::Parse {
+            message: e.to_string(),
+            source: Some(e),
+        })?
         .pop()
-        .ok_or_else(|| Error::Parse("no statement".into()))
+        .ok_or_else(|| Error::Parse {
+            message: "no statement".into(),
+            source: None,
+        })
 }
 
 // Rule 6: placeholders.
@@ -447,9 +449,9 @@ fn tenant_placeholder_follows_the_highest_existing_one() -> Result<(), Error> {
     let out = rewriter.rewrite("SELECT * FROM tasks WHERE a = $3 AND b = '$9' AND c = $1")?;
     assert_eq!(out.tenant_param(), Some(4));
     assert!(
-        out.sql().ends_with("AND tasks.tenant_id = $4"),
+        out.to_string().ends_with("AND tasks.tenant_id = $4"),
         "{}",
-        out.sql()
+        out
     );
     Ok(())
 }
@@ -498,8 +500,14 @@ fn a_new_catalog_never_reuses_old_rewrites() -> Result<(), Error> {
     );
     let old = before.rewrite("SELECT * FROM tasks")?;
     let new = after.rewrite("SELECT * FROM tasks")?;
-    assert_eq!(old.sql(), "SELECT * FROM tasks WHERE tasks.tenant_id = $1");
-    assert_eq!(new.sql(), "SELECT * FROM tasks WHERE tasks.org_id = $1");
+    assert_eq!(
+        old.to_string(),
+        "SELECT * FROM tasks WHERE tasks.tenant_id = $1"
+    );
+    assert_eq!(
+        new.to_string(),
+        "SELECT * FROM tasks WHERE tasks.org_id = $1"
+    );
     assert_eq!(cache.len(), 2);
     Ok(())
 }

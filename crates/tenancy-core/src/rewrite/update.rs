@@ -9,7 +9,7 @@ use super::predicate::{conjoin, literal_text};
 use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
 use crate::catalog::TableName;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// A DML target that is a tenant table: how it is named in the statement and scoped.
 pub(super) struct Target<'c> {
@@ -23,6 +23,7 @@ impl<'a> Scope<'a> {
         if !update.table.joins.is_empty() {
             return Err(refused(
                 "UPDATE",
+                RefusalKind::Shape,
                 None,
                 "UPDATE of a join is not PostgreSQL",
             ));
@@ -51,8 +52,8 @@ impl<'a> Scope<'a> {
             }
         }
         self.assignment_subqueries(&mut update.assignments)?;
-        self.option_subqueries(update.selection.as_mut())?;
-        self.item_subqueries(update.returning.as_deref_mut().unwrap_or_default())?;
+        self.subqueries(&mut update.selection)?;
+        self.subqueries(&mut update.returning)?;
         update.selection = conjoin(update.selection.take(), preds);
         Ok(())
     }
@@ -70,7 +71,12 @@ impl<'a> Scope<'a> {
             ..
         } = factor
         else {
-            return Err(refused(kind, None, "the target must be a plain table"));
+            return Err(refused(
+                kind,
+                RefusalKind::Shape,
+                None,
+                "the target must be a plain table",
+            ));
         };
         Ok(match self.resolve_table(name)? {
             Resolved::Tenant { table, column } => Some(Target {
@@ -110,6 +116,7 @@ impl<'a> Scope<'a> {
             }
             return Err(refused(
                 kind,
+                RefusalKind::TenantWrite,
                 Some(target.table.clone()),
                 &format!(
                     "it sets the tenant column {} to a value that may name another tenant; rows \

@@ -16,28 +16,21 @@ use sqlparser::ast::{
     Query, SetExpr, Statement, TableFactor, TableObject, Value, Visitor,
 };
 
-mod plain;
-
 use super::scope::{Resolved, fold, resolve_in_catalog};
-use super::statement::{refused, statement_kind};
+use super::statement::{refused, statement_keywords};
 use crate::catalog::{Catalog, TableName};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// Refuses `statement` unless it holds exactly `scoped` tenant table references.
-pub(super) fn verify(catalog: &Catalog, statement: &Statement, scoped: usize) -> Result<(), Error> {
+pub(super) fn verify(
+    catalog: &Catalog,
+    sql: &str,
+    statement: &Statement,
+    scoped: usize,
+) -> Result<(), Error> {
+    use sqlparser::ast::Visit;
     let mut verifier = Verifier::new(catalog);
-    let flow = verifier.statement(statement);
-    #[cfg(debug_assertions)]
-    {
-        use sqlparser::ast::Visit;
-        let mut derived = Verifier::new(catalog);
-        let derived_flow = statement.visit(&mut derived);
-        debug_assert_eq!(
-            verifier.verdict(&flow),
-            derived.verdict(&derived_flow),
-            "the plain walk and the derived visitor disagree on {statement}"
-        );
-    }
+    let flow = statement.visit(&mut verifier);
     if let ControlFlow::Break(error) = flow {
         return Err(error);
     }
@@ -54,7 +47,8 @@ pub(super) fn verify(catalog: &Catalog, statement: &Statement, scoped: usize) ->
         .as_ref()
         .map_or_else(|| "every tenant table".to_owned(), ToString::to_string);
     Err(refused(
-        &statement_kind(statement),
+        &statement_keywords(sql),
+        RefusalKind::Unverified,
         table,
         &format!(
             "cannot prove {name} is scoped: {construct} is not supported; rewrite the statement \
@@ -100,21 +94,6 @@ impl<'c> Verifier<'c> {
             first: None,
             suspect: None,
         }
-    }
-
-    /// Everything the verdict depends on, to compare two walks of one statement.
-    #[cfg(debug_assertions)]
-    fn verdict(&self, flow: &ControlFlow<Error>) -> impl PartialEq + std::fmt::Debug {
-        let stopped = match flow {
-            ControlFlow::Break(error) => Some(error.to_string()),
-            ControlFlow::Continue(()) => None,
-        };
-        (
-            stopped,
-            self.found,
-            self.first.cloned(),
-            self.suspect.map(|(t, c)| (t.clone(), c)),
-        )
     }
 
     fn is_cte(&self, name: &ObjectName) -> bool {
@@ -307,6 +286,7 @@ impl Visitor for Verifier<'_> {
             Some(Some(setting)) if !guarded(&setting) => ControlFlow::Continue(()),
             Some(_) => ControlFlow::Break(refused(
                 "set_config",
+                RefusalKind::SessionState,
                 None,
                 "set_config may change tenancy settings or search_path, which the SDK manages; \
                  only literal names of other settings are allowed",
