@@ -7,7 +7,8 @@ use sqlparser::ast::{
 };
 
 use super::TenantLiteral;
-use super::predicate::{conjoin, is_default_keyword, literal_text, tenant_equals, tenant_guard};
+use super::guard::tenant_guard;
+use super::predicate::{conjoin, is_default_keyword, literal_text, tenant_equals};
 use super::query::{query_of, select_star};
 use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
@@ -140,14 +141,10 @@ impl Scope<'_> {
     ) -> Result<(), Error> {
         match &mut *source.body {
             SetExpr::Values(values) => {
-                let mut guarded = false;
                 for row in &mut values.rows {
                     if let Some(value) = row.content.get_mut(index) {
-                        guarded |= self.explicit_tenant(value, table);
+                        self.explicit_tenant(value, table);
                     }
-                }
-                if guarded {
-                    select_guarded_values(&mut source.body);
                 }
                 Ok(())
             }
@@ -174,27 +171,26 @@ impl Scope<'_> {
         }
     }
 
-    /// A tenant value written by the statement: DEFAULT becomes the tenant, a literal is recorded
-    /// for `check_tenant`, anything else is guarded at run time (then this returns `true`).
-    pub(super) fn explicit_tenant(&mut self, value: &mut Expr, table: &TableName) -> bool {
+    /// A tenant value written by the statement: DEFAULT becomes the tenant; anything else is
+    /// guarded in SQL (see `guard.rs`), and a literal is also recorded so that
+    /// [`Rewritten::bind`](super::Rewritten::bind) refuses a mismatch before sending.
+    pub(super) fn explicit_tenant(&mut self, value: &mut Expr, table: &TableName) {
         if is_default_keyword(value) {
             *value = self.tenant_value();
-            false
-        } else if let Some(text) = literal_text(value) {
+            return;
+        }
+        if let Some(text) = literal_text(value) {
             self.literals.push(TenantLiteral {
                 table: table.clone(),
                 value: text,
             });
-            false
-        } else {
-            let tenant = self.tenant_value();
-            let computed = std::mem::replace(
-                value,
-                Expr::Value(sqlparser::ast::Value::Null.with_empty_span()),
-            );
-            *value = tenant_guard(computed, &tenant);
-            true
         }
+        let tenant = self.tenant_value();
+        let written = std::mem::replace(
+            value,
+            Expr::Value(sqlparser::ast::Value::Null.with_empty_span()),
+        );
+        *value = tenant_guard(written, &tenant, table);
     }
 
     fn on_conflict(
@@ -281,41 +277,6 @@ pub(super) fn assigned_columns(
     names
         .iter()
         .filter_map(|n| last_ident(n).map(|ident| fold(ident).into_owned()))
-}
-
-/// Turns guarded `VALUES` rows into `SELECT * FROM (VALUES ...) AS tenancy_values`.
-///
-/// Why: to route an `INSERT ... VALUES`, the Citus coordinator evaluates the constant parts of
-/// each value one by one, so it would run the guard's failing arm even when the tenant matches;
-/// the rows of a `SELECT` are evaluated by the executor, which honours `CASE`. Rows that use
-/// `DEFAULT` stay `VALUES` (a `SELECT` cannot say `DEFAULT`); they work on PostgreSQL.
-fn select_guarded_values(body: &mut SetExpr) {
-    let SetExpr::Values(values) = body else {
-        return;
-    };
-    if values
-        .rows
-        .iter()
-        .flat_map(|row| &row.content)
-        .any(is_default_keyword)
-    {
-        return;
-    }
-    let select = select_star(
-        TableFactor::Derived {
-            lateral: false,
-            subquery: Box::new(query_of(SetExpr::Values(values.clone()))),
-            alias: Some(TableAlias {
-                explicit: true,
-                name: Ident::new("tenancy_values"),
-                columns: Vec::new(),
-                at: None,
-            }),
-            sample: None,
-        },
-        None,
-    );
-    *body = SetExpr::Select(Box::new(select));
 }
 
 fn empty_values() -> Values {

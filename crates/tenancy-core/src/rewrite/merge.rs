@@ -36,7 +36,7 @@ impl Scope<'_> {
                 ));
             }
             match &mut clause.action {
-                MergeAction::Update(update) => match &update.kind {
+                MergeAction::Update(update) => match &mut update.kind {
                     sqlparser::ast::MergeUpdateKind::Set(assignments) => {
                         self.check_assignments("MERGE", assignments, &target)?;
                     }

@@ -31,6 +31,7 @@ mod cache;
 mod delete;
 mod expr;
 mod from;
+mod guard;
 mod insert;
 mod literal;
 mod merge;
@@ -45,6 +46,7 @@ mod verify;
 use std::sync::Arc;
 
 pub use cache::RewriteCache;
+pub use guard::mismatch_from_database;
 
 use crate::catalog::{Catalog, TableName};
 use crate::error::Error;

@@ -1,10 +1,6 @@
-//! Building the expressions the rewriter adds: tenant predicates, conjunctions and the runtime
-//! tenant guard.
+//! Building the expressions the rewriter adds: tenant predicates and conjunctions.
 
-use sqlparser::ast::helpers::attached_token::AttachedToken;
-use sqlparser::ast::{
-    BinaryOperator, CaseWhen, CastKind, DataType, Expr, Ident, UnaryOperator, Value,
-};
+use sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value};
 
 use super::{TenantValue, literal};
 use crate::tenant::TenantId;
@@ -119,69 +115,6 @@ pub(super) fn literal_text(expr: &Expr) -> Option<String> {
 pub(super) fn is_default_keyword(expr: &Expr) -> bool {
     matches!(expr, Expr::Identifier(ident)
         if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"))
-}
-
-/// Wraps a tenant value the statement computes (a parameter or expression) so PostgreSQL fails
-/// the statement unless it equals the tenant:
-///
-/// `CASE WHEN (e) = $N THEN (e) WHEN CAST('tenant mismatch: ' || <e as text> || ' is not ' ||
-/// CAST($N AS TEXT) AS INT) IS NULL THEN (e) ELSE (e) END`
-///
-/// PostgreSQL folds constant `CASE` arms at plan time, so the failing arm must depend on both
-/// values: when both are constants the first arm folds to true (match) or false (mismatch, and
-/// failing at plan time is then correct); when either is a parameter of a generic plan nothing is
-/// folded and the check runs per row. A NULL value also fails.
-///
-/// Citus evaluates the constant parts of `INSERT ... VALUES` rows one by one on the coordinator,
-/// failing arm included, so guarded rows are written as a `SELECT` (see `insert.rs`).
-pub(super) fn tenant_guard(value: Expr, tenant: &Expr) -> Expr {
-    let e = parenthesise(value);
-    let as_text = |expr: Expr| Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(expr),
-        data_type: DataType::Text,
-        format: None,
-    };
-    let concat = |l: Expr, r: Expr| Expr::BinaryOp {
-        left: Box::new(l),
-        op: BinaryOperator::StringConcat,
-        right: Box::new(r),
-    };
-    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.to_owned()).with_empty_span());
-    // `<e as text>` spells NULL out, so a NULL tenant fails too instead of slipping through.
-    let shown = case(
-        vec![(Expr::IsNull(Box::new(e.clone())), text("NULL"))],
-        as_text(e.clone()),
-    );
-    let message = concat(
-        concat(concat(text("tenant mismatch: "), shown), text(" is not ")),
-        as_text(tenant.clone()),
-    );
-    let fail = Expr::IsNull(Box::new(Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(message),
-        data_type: DataType::Int(None),
-        format: None,
-    }));
-    let matches = Expr::BinaryOp {
-        left: Box::new(e.clone()),
-        op: BinaryOperator::Eq,
-        right: Box::new(tenant.clone()),
-    };
-    case(vec![(matches, e.clone()), (fail, e.clone())], e)
-}
-
-fn case(arms: Vec<(Expr, Expr)>, otherwise: Expr) -> Expr {
-    Expr::Case {
-        case_token: AttachedToken::empty(),
-        end_token: AttachedToken::empty(),
-        operand: None,
-        conditions: arms
-            .into_iter()
-            .map(|(condition, result)| CaseWhen { condition, result })
-            .collect(),
-        else_result: Some(Box::new(otherwise)),
-    }
 }
 
 #[cfg(test)]

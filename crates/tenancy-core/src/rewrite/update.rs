@@ -2,10 +2,9 @@
 
 use sqlparser::ast::{Assignment, Expr, Ident, TableFactor, Update, UpdateTableFromKind};
 
-use super::TenantLiteral;
 use super::from::max_predicates;
 use super::insert::assigned_columns;
-use super::predicate::{conjoin, literal_text};
+use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, TenantColumn, exposed_name, fold};
 use super::statement::refused;
 use crate::catalog::TableName;
@@ -32,7 +31,7 @@ impl<'a> Scope<'a> {
         if let Some(target) = &target {
             // Scoping subqueries never turns a value into a literal or the column itself, so the
             // values can be judged before they are scoped.
-            self.check_assignments("UPDATE", &update.assignments, target)?;
+            self.check_assignments("UPDATE", &mut update.assignments, target)?;
         }
         let from_tables = match &update.from {
             Some(UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) => {
@@ -88,42 +87,36 @@ impl<'a> Scope<'a> {
         })
     }
 
-    /// `SET <tenant column> = ...` is allowed only when it provably keeps the tenant: set to
-    /// itself, or to a literal that `check_tenant` verifies.
+    /// `SET <tenant column> = ...` keeps the tenant: set to itself, or to a value guarded in SQL
+    /// like an explicit `INSERT` value (the statement then writes the tenant or fails).
     pub(super) fn check_assignments(
         &mut self,
         kind: &str,
-        assignments: &[Assignment],
+        assignments: &mut [Assignment],
         target: &Target<'_>,
     ) -> Result<(), Error> {
         for assignment in assignments {
             if !assigned_columns(&assignment.target).any(|c| c == target.column.name) {
                 continue;
             }
-            let single = matches!(
+            if !matches!(
                 assignment.target,
                 sqlparser::ast::AssignmentTarget::ColumnName(_)
-            );
-            if single && is_same_column(&assignment.value, target) {
-                continue;
+            ) {
+                return Err(refused(
+                    kind,
+                    RefusalKind::TenantWrite,
+                    Some(target.table.clone()),
+                    &format!(
+                        "it sets the tenant column {} inside a tuple assignment; set it on its \
+                         own, or leave it out: rows never move between tenants",
+                        target.column.name
+                    ),
+                ));
             }
-            if single && let Some(value) = literal_text(&assignment.value) {
-                self.literals.push(TenantLiteral {
-                    table: target.table.clone(),
-                    value,
-                });
-                continue;
+            if !is_same_column(&assignment.value, target) {
+                self.explicit_tenant(&mut assignment.value, target.table);
             }
-            return Err(refused(
-                kind,
-                RefusalKind::TenantWrite,
-                Some(target.table.clone()),
-                &format!(
-                    "it sets the tenant column {} to a value that may name another tenant; rows \
-                     never move between tenants",
-                    target.column.name
-                ),
-            ));
         }
         Ok(())
     }
