@@ -186,6 +186,12 @@ const REFUSALS: &[(&str, &str, Option<&str>, &str)] = &[
         "set_config refused: set_config may change tenancy settings or search_path, which the SDK manages; only literal names of other settings are allowed",
     ),
     (
+        "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM tasks",
+        "EXPLAIN ANALYZE",
+        None,
+        "EXPLAIN ANALYZE refused: its row counts include the rows the tenant filter removed, which tells one tenant about another's data; use EXPLAIN without ANALYZE, or run it with `unscoped`",
+    ),
+    (
         "INSERT INTO tasks VALUES (1)",
         "INSERT",
         Some("public.tasks"),
@@ -204,10 +210,10 @@ const REFUSALS: &[(&str, &str, Option<&str>, &str)] = &[
         "INSERT ... ON CONFLICT DO UPDATE refused on public.tasks: it may not SET the tenant column; rows never move between tenants",
     ),
     (
-        "UPDATE tasks SET tenant_id = $1",
+        "UPDATE tasks SET (tenant_id, title) = ($1, 'x')",
         "UPDATE",
         Some("public.tasks"),
-        "UPDATE refused on public.tasks: it sets the tenant column tenant_id to a value that may name another tenant; rows never move between tenants",
+        "UPDATE refused on public.tasks: it sets the tenant column tenant_id inside a tuple assignment; set it on its own, or leave it out: rows never move between tenants",
     ),
     (
         "MERGE INTO tasks t USING projects p ON t.id = p.id WHEN NOT MATCHED THEN INSERT VALUES (p.id)",

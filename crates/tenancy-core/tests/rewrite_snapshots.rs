@@ -197,7 +197,7 @@ snap!(
     placeholders_shift,
     "SELECT * FROM tasks WHERE id = $2 AND title = '$7' AND project_id = $1"
 );
-snap!(explain_analyze, "EXPLAIN ANALYZE SELECT * FROM tasks");
+snap!(explain, "EXPLAIN SELECT * FROM tasks");
 // INSERT
 snap!(insert_values, "INSERT INTO tasks (title) VALUES ($1)");
 snap!(

@@ -1,9 +1,11 @@
 //! INSERT: fill in the tenant column, check an explicit one, and scope ON CONFLICT DO UPDATE.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    Expr, Ident, Insert, ObjectName, OnConflictAction, OnInsert, Parens, Query, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, TableAlias, TableFactor, TableObject, Values,
-    WildcardAdditionalOptions,
+    BinaryOperator, Expr, GroupByExpr, Ident, Insert, ObjectName, OnConflictAction, OnInsert,
+    Parens, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableAlias,
+    TableFactor, TableObject, Values, WildcardAdditionalOptions, visit_expressions,
 };
 
 use super::TenantLiteral;
@@ -100,7 +102,10 @@ impl Scope<'_> {
                 }
             }
             SetExpr::Select(select) => {
-                let tenant = self.tenant_value();
+                let tenant = match source_tenant_column(select, &self.tenant_expr()) {
+                    Some(column) => column,
+                    None => self.tenant_value(),
+                };
                 select.projection.push(SelectItem::UnnamedExpr(tenant));
             }
             body => {
@@ -241,6 +246,55 @@ impl Scope<'_> {
                 Some(table.clone()),
                 "this ON clause is not supported; use ON CONFLICT",
             )),
+        }
+    }
+}
+
+/// For `INSERT ... SELECT` from tenant tables: the first tenant column that the SELECT's WHERE
+/// (already scoped) holds to the tenant, as `<table>.<column>`, when the SELECT yields one row per
+/// source row (no grouping, aggregate or DISTINCT).
+///
+/// Writing that column says the same as writing the tenant, and it is what Citus needs to push
+/// the INSERT ... SELECT down to the shards: it routes by the source's distribution column, not by
+/// a parameter.
+fn source_tenant_column(select: &Select, tenant: &Expr) -> Option<Expr> {
+    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+        || select.having.is_some()
+        || select.distinct.is_some();
+    let calls_functions = visit_expressions(&select.projection, |expr| match expr {
+        Expr::Function(function) if function.over.is_none() => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break();
+    if grouped || calls_functions {
+        return None;
+    }
+    // The predicates the walker added are the top-level conjuncts after the original WHERE; the
+    // leftmost is the first table of the FROM list.
+    let mut conjunct = select.selection.as_ref()?;
+    let mut first = None;
+    loop {
+        let (rest, last) = match conjunct {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => (Some(&**left), &**right),
+            other => (None, other),
+        };
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = last
+            && **right == *tenant
+            && matches!(&**left, Expr::CompoundIdentifier(parts) if parts.len() == 2)
+        {
+            first = Some(&**left);
+        }
+        match rest {
+            Some(rest) => conjunct = rest,
+            None => return first.cloned(),
         }
     }
 }

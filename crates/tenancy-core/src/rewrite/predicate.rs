@@ -1,17 +1,29 @@
 //! Building the expressions the rewriter adds: tenant predicates and conjunctions.
 
-use sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value};
+use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Ident, UnaryOperator, Value};
 
 use super::{TenantValue, literal};
 use crate::tenant::TenantId;
 
 impl TenantValue<'_> {
     /// The tenant as an expression: `$N`, or a literal built as a syntax node (never by pasting text).
+    ///
+    /// A UUID literal is cast, so that a value the write guard returns keeps the column's type
+    /// (an untyped literal there would be resolved as `text`).
     pub(super) fn to_expr(&self) -> Expr {
         let value = match self {
             Self::Placeholder(n) => Value::Placeholder(placeholder(*n)),
             Self::Literal(TenantId::Int(n)) => Value::Number(n.to_string(), false),
-            Self::Literal(TenantId::Uuid(u)) => Value::SingleQuotedString(u.to_string()),
+            Self::Literal(TenantId::Uuid(u)) => {
+                return Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(Expr::Value(
+                        Value::SingleQuotedString(u.to_string()).with_empty_span(),
+                    )),
+                    data_type: DataType::Uuid,
+                    format: None,
+                };
+            }
             Self::Literal(TenantId::Text(s)) if literal::misprinted(s, '\'') => {
                 Value::EscapedStringLiteral(s.to_string())
             }

@@ -96,6 +96,11 @@ impl<'a> Scope<'a> {
         self.unwalked_queries > 0
     }
 
+    /// The tenant value expression, to compare with (not counted as a use).
+    pub(super) fn tenant_expr(&self) -> Expr {
+        self.tenant.clone()
+    }
+
     /// The tenant value expression (`$N` or a literal), to be written into the statement.
     pub(super) fn tenant_value(&mut self) -> Expr {
         self.tenant_uses += 1;

@@ -161,6 +161,23 @@ impl Scope<'_> {
             Statement::Update(update) => self.update(update),
             Statement::Delete(delete) => self.delete(delete),
             Statement::Merge(merge) => self.merge(merge),
+            Statement::Explain {
+                analyze, options, ..
+            } if *analyze
+                || options
+                    .iter()
+                    .flatten()
+                    .any(|option| option.name.value.eq_ignore_ascii_case("analyze")) =>
+            {
+                Err(refused(
+                    "EXPLAIN ANALYZE",
+                    RefusalKind::SideChannel,
+                    None,
+                    "its row counts include the rows the tenant filter removed, which tells one \
+                     tenant about another's data; use EXPLAIN without ANALYZE, or run it with \
+                     `unscoped`",
+                ))
+            }
             Statement::Explain { statement, .. } => self.statement(statement),
             Statement::StartTransaction {
                 statements,
