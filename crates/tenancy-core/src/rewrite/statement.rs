@@ -39,21 +39,44 @@ pub(super) fn rewrite(
     };
     let mut scope = Scope::new(catalog, sql, tenant.to_expr(), survey.query_keywords);
     scope.statement(statement)?;
-    verify::verify(catalog, sql, statement, scope.scoped)?;
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
+        verify::verify(catalog, sql, statement, 0)?;
         return Ok(Rewritten {
             sql: Arc::new(sql.to_owned()),
             tenant_param: None,
             literals: Vec::new(),
         });
     }
+    let text = statement.to_string();
+    let sent = read_back(sql, &text, statement)?;
+    verify::verify(catalog, sql, &sent, scope.scoped)?;
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
-        sql: Arc::new(statement.to_string()),
+        sql: Arc::new(text),
         tenant_param: (uses_tenant && literal.is_none()).then_some(param),
         literals: scope.literals,
     })
+}
+
+/// Parses the rendered `text` again and requires the same tree as the rewritten `statement`: the
+/// verifier then judges what the database will be sent, and a printing bug in sqlparser (such as
+/// the unescaped quote that `literal.rs` works around) cannot change its meaning unseen.
+fn read_back(sql: &str, text: &str, statement: &Statement) -> Result<Statement, Error> {
+    let unreadable = || {
+        refused(
+            &statement_keywords(sql),
+            RefusalKind::Unprintable,
+            None,
+            "the rewritten statement does not read back as the statement the rewriter built; \
+             please report it, and run the statement with `unscoped` meanwhile",
+        )
+    };
+    let (mut statements, _) = parse(text).map_err(|_| unreadable())?;
+    match statements.pop() {
+        Some(sent) if statements.is_empty() && sent == *statement => Ok(sent),
+        _ => Err(unreadable()),
+    }
 }
 
 /// A parse error with the parser's own error as its source.
