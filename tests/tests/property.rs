@@ -27,12 +27,11 @@ async fn check(fixture: &Fixture, sql: &str, tenant: i64) -> Result<(), String> 
     let rows = query
         .fetch_all(fixture.shared.pool())
         .await
-        .map_err(|e| format!("rewritten query fails: {e}; SQL: {}", rewritten))?;
+        .map_err(|e| format!("rewritten query fails: {e}; SQL: {rewritten}"))?;
 
     if let Some((other, tenants)) = foreign_tenant(&rows, tenant)? {
         return Err(format!(
-            "LEAK: tenant {tenant} saw a row of tenant {other} ({tenants:?}); SQL: {}",
-            rewritten
+            "LEAK: tenant {tenant} saw a row of tenant {other} ({tenants:?}); SQL: {rewritten}"
         ));
     }
     if sorted(&rows) != sorted(&expected) {

@@ -29,7 +29,7 @@ fn show(sql: &str) -> Result<String, Error> {
     let rewritten = rewriter().rewrite(sql)?;
     Ok(format!(
         "in:    {sql}\nout:   {}\nparam: {:?}",
-        rewritten.to_string(),
+        rewritten,
         rewritten.tenant_param()
     ))
 }
