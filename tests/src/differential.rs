@@ -244,7 +244,9 @@ impl Fixture {
     }
 
     /// Checks with `EXPLAIN` (bound like the real run, in a rolled-back transaction) that Citus
-    /// sends every step of the statement to one shard: each `Task Count` is 1. Citus cannot
+    /// sends every step of the statement to one shard: each `Task Count` is 1, and an
+    /// `INSERT ... SELECT` is pushed down to the shards rather than pulled through the
+    /// coordinator. Citus cannot
     /// EXPLAIN some parameterized `INSERT ... SELECT`s; then the literal rendering, which has
     /// the same shape, is explained instead.
     async fn router_check(
@@ -280,6 +282,19 @@ impl Fixture {
             return Err(format!(
                 "not a router query on Citus (Task Count {counts:?}); SQL: {sql}\n{plan}"
             ));
+        }
+        // An INSERT ... SELECT must run on the shards, not through the coordinator, unless
+        // Citus plans the original that way too (a source it cannot push down, such as the
+        // result of a data-modifying CTE).
+        if let Some(method) = insert_select_method(&plan).filter(|m| *m != "pushdown") {
+            let original = explain(conn, case.sql, case.params, tenant, None).await;
+            let original_method = original.as_deref().ok().and_then(insert_select_method);
+            if original_method.is_none_or(|m| m == "pushdown") {
+                return Err(format!(
+                    "INSERT ... SELECT is not pushed down on Citus ({method}), the original is \
+                     ({original_method:?}); SQL: {sql}\n{plan}"
+                ));
+            }
         }
         Ok(())
     }
@@ -460,6 +475,13 @@ fn bind(
         Param::OwnTenant => query.bind(tenant),
         Param::OtherTenant => query.bind(other_tenant(tenant)),
     }
+}
+
+/// How Citus runs an `INSERT ... SELECT`, from its `EXPLAIN`; `None` for other statements and for
+/// the pushdown plan, which has no such line.
+fn insert_select_method(plan: &str) -> Option<&str> {
+    plan.lines()
+        .find_map(|line| line.trim().strip_prefix("INSERT/SELECT method: "))
 }
 
 /// A tenant that is not `tenant`.
