@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::TenantLiteral;
+use super::policy;
 use super::predicate;
-use crate::catalog::{Catalog, DEFAULT_SCHEMA, Listed, TableName, TableRole, is_system_schema};
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, Listed, TableName, TableRole};
 use crate::error::Error;
 
 /// What a table reference in a statement turned out to be, borrowing from the catalog.
@@ -148,6 +149,11 @@ pub(super) fn resolve_in_catalog<'c>(
     name: &ObjectName,
 ) -> Result<Resolved<'c>, Error> {
     let (schema, table) = name_parts(name)?;
+    let qualifier = (name.0.len() == 2).then_some(&*schema);
+    if let Some(system) = policy::system_relation(qualifier, &table) {
+        // The policy pass refused it already unless allowed; this keeps the walker in step.
+        return policy::require_allowed(catalog, "statement", system).map(|()| Resolved::Reference);
+    }
     match catalog.entry(&schema, &table) {
         Some(Listed {
             name,
@@ -164,7 +170,6 @@ pub(super) fn resolve_in_catalog<'c>(
             role: TableRole::Reference,
             ..
         }) => Ok(Resolved::Reference),
-        None if is_system_schema(&schema) => Ok(Resolved::Reference),
         None => Err(Error::UnknownTable {
             table: TableName::new(schema, table),
         }),
