@@ -271,6 +271,10 @@ fn other_schemas_and_quoted_names_are_not_builtins() {
     for sql in [
         "SELECT \"NOW\"()",
         "SELECT \"Lower\"('A')",
+        // Quoted, a keyword-syntax name is an ordinary function call, which pg_catalog lacks.
+        "SELECT \"coalesce\"(1, 2)",
+        "SELECT \"row\"(1)",
+        "SELECT \"current_date\"()",
         "SELECT public.lower('A')",
         "SELECT app.now()",
         "SELECT * FROM public.generate_series(1, 3)",
@@ -321,6 +325,7 @@ fn dedicated_syntax_is_built_in_but_its_arguments_are_checked() {
          now() AT TIME ZONE 'UTC', 'a' COLLATE \"C\", CEIL(1.5), FLOOR(1.5), \
          ARRAY(SELECT 1), ROW(1, 2), CURRENT_TIMESTAMP, CURRENT_USER, LOCALTIME",
         "SELECT 'tasks'::regclass, CAST('pg_class' AS regclass)",
+        "SELECT COALESCE(1, 2), NULLIF(1, 2), GREATEST(1, 2), LEAST(1, 2), \"lower\"('A')",
     ] {
         assert_accepted(&rewriter, sql);
     }

@@ -21,7 +21,7 @@ pub(super) const BUILTINS: &[(&str, &str)] = &[
     (
         "Math",
         "abs acos acosd acosh asin asind asinh atan atan2 atan2d atand atanh cbrt ceil ceiling cos \
-         cosd cosh cot cotd degrees div erf erfc exp factorial floor gcd lcm ln log log10 min_scale \
+         cosd cosh cot cotd degrees div exp factorial floor gcd lcm ln log log10 min_scale \
          mod pi pow power radians random random_normal round scale sign sin sind sinh sqrt tan tand \
          tanh trim_scale trunc width_bucket",
     ),
@@ -122,7 +122,7 @@ pub(super) const BUILTINS: &[(&str, &str)] = &[
     ("Series", "generate_series"),
     (
         "Types, casts and constructors",
-        "bool bpchar cidr date enum_first enum_last enum_range float4 float8 format_type inet int2 \
+        "bool bpchar cidr date enum_first enum_last enum_range float4 float8 format_type int2 \
          int4 int8 interval macaddr numeric pg_input_error_info pg_input_is_valid pg_typeof row \
          text time timestamp timestamptz timetz varchar",
     ),
@@ -131,6 +131,30 @@ pub(super) const BUILTINS: &[(&str, &str)] = &[
         "current_catalog current_database current_role current_schema current_schemas \
          current_setting current_user pg_backend_pid session_user system_user user version",
     ),
+];
+
+/// Allowed names that PostgreSQL's grammar reads as syntax when unquoted (`COALESCE(...)`,
+/// `CURRENT_DATE`, `ROW(...)`): quoted, they name an ordinary function, which `pg_catalog` does
+/// not define, so `"coalesce"(x)` would call whatever function of that name the database has.
+const SYNTAX_ONLY: [&str; 18] = [
+    "array",
+    "coalesce",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "greatest",
+    "grouping",
+    "least",
+    "localtime",
+    "localtimestamp",
+    "nullif",
+    "row",
+    "system_user",
+    "trim",
+    "user",
+    "xmlconcat",
 ];
 
 static ALLOWED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -250,7 +274,13 @@ impl Policy<'_> {
         if builtin_schema && function == "set_config" {
             return settings::check_set_config(self, args);
         }
-        if builtin_schema && ALLOWED.contains(&*function) {
+        let quoted = name
+            .0
+            .last()
+            .and_then(ObjectNamePart::as_ident)
+            .is_some_and(|ident| ident.quote_style.is_some());
+        let syntax_quoted = quoted && SYNTAX_ONLY.contains(&&*function);
+        if builtin_schema && !syntax_quoted && ALLOWED.contains(&*function) {
             return Ok(());
         }
         if self.catalog.allows_function(schema.as_deref(), &function) {
@@ -318,6 +348,14 @@ mod tests {
                 assert_eq!(Family::of(name), None, "{category}: {name}");
                 assert_ne!(name, "set_config");
             }
+        }
+    }
+
+    #[test]
+    fn syntax_only_names_are_allowed_names() {
+        assert!(SYNTAX_ONLY.is_sorted());
+        for name in SYNTAX_ONLY {
+            assert!(ALLOWED.contains(name), "{name}");
         }
     }
 
