@@ -126,5 +126,6 @@ pub(crate) const STATEMENTS: &[&str] = &[
     "SELECT regexp_split_to_table('a,b', ','), string_to_array('a,b', ','), \
      regexp_matches('a1b2', '[0-9]', 'g')",
     "SELECT 'tasks'::regclass, id FROM tasks WHERE id = 1",
+    "SELECT now() + make_interval(secs => 30), make_interval(days => 1)",
     "SET LOCAL statement_timeout = '5s'",
 ];
