@@ -447,9 +447,11 @@ impl Catalog {
         self.allowed.setting(name)
     }
 
-    /// Whether the catalog allows reading the system relation `name`.
+    /// Whether the catalog allows reading the system relation `name`: it lists the relation
+    /// (as a reference table, say) or allows it with [`CatalogBuilder::allow_relation`].
     pub(crate) fn allows_relation(&self, name: &TableName) -> bool {
-        is_system_schema(name.schema()) && self.allowed.relation(name)
+        is_system_schema(name.schema())
+            && (self.allowed.relation(name) || self.entry(name.schema(), name.name()).is_some())
     }
 
     /// The listed table `schema.name` (both already folded), without allocating.

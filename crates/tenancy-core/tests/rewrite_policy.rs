@@ -250,6 +250,28 @@ fn refused_builtins_are_refused_in_every_position_and_spelling() {
 }
 
 #[test]
+fn a_refusal_names_the_statement_by_its_first_keyword() {
+    let rewriter = rewriter();
+    for (sql, statement) in [
+        ("SELECT count(*), my_fn() FROM tasks", "SELECT"),
+        (
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY my_fn()) FROM tasks",
+            "SELECT",
+        ),
+        ("WITH x AS (SELECT my_fn()) SELECT * FROM x", "WITH"),
+        ("INSERT INTO tasks (title) VALUES (my_fn())", "INSERT"),
+        ("EXPLAIN ANALYZE SELECT * FROM pg_stats", "EXPLAIN"),
+        ("DISCARD ALL", "DISCARD ALL"),
+        ("RESET ALL", "RESET"),
+    ] {
+        match rewriter.rewrite(sql) {
+            Err(Error::Refused { statement: got, .. }) => assert_eq!(got, statement, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn rows_from_is_refused() {
     // sqlparser cannot parse `ROWS FROM`; it is refused as a parse error, whatever it calls.
     let rewriter = rewriter();
@@ -509,6 +531,10 @@ fn system_relations_are_refused_unless_allowed() -> Result<(), Error> {
         "DELETE FROM tasks USING pg_stats s WHERE true",
         "MERGE INTO tasks t USING pg_class c ON t.id = c.oid WHEN MATCHED THEN DELETE",
         "WITH pg_x AS (SELECT 1) SELECT * FROM pg_x",
+        "INSERT INTO pg_class (relname) VALUES ('x')",
+        "INSERT INTO tasks (title) VALUES ('x') RETURNING (SELECT count(*) FROM pg_class)",
+        "SELECT (SELECT relname FROM pg_class LIMIT 1)",
+        "VALUES ((SELECT 1 FROM pg_stats LIMIT 1))",
     ] {
         assert_refused(&rewriter, sql, RefusalKind::Relation);
     }
@@ -527,6 +553,11 @@ fn system_relations_are_refused_unless_allowed() -> Result<(), Error> {
         assert_accepted(&allowed, sql);
     }
     assert_refused(&allowed, "SELECT * FROM pg_stats", RefusalKind::Relation);
+    // Listing a system relation in the catalog allows it too.
+    let listed = Rewriter::new(tables().reference_table("pg_catalog.pg_am").build()?);
+    assert_accepted(&listed, "SELECT amname FROM pg_am");
+    assert_accepted(&listed, "SELECT amname FROM pg_catalog.pg_am");
+    assert_refused(&listed, "SELECT * FROM pg_class", RefusalKind::Relation);
     Ok(())
 }
 

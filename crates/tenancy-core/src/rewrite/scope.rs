@@ -151,28 +151,40 @@ pub(super) fn resolve_in_catalog<'c>(
     let (schema, table) = name_parts(name)?;
     let qualifier = (name.0.len() == 2).then_some(&*schema);
     if let Some(system) = policy::system_relation(qualifier, &table) {
-        // The policy pass refused it already unless allowed; this keeps the walker in step.
-        return policy::require_allowed(catalog, "statement", system).map(|()| Resolved::Reference);
+        // Resolved the way PostgreSQL does (an unqualified `pg_` name is pg_catalog's); the
+        // policy pass refused it already unless listed or allowed, and the walker agrees.
+        return match catalog.entry(system.schema(), system.name()) {
+            Some(listed) => Ok(resolved(listed)),
+            None => {
+                policy::require_allowed(catalog, "statement", system).map(|()| Resolved::Reference)
+            }
+        };
     }
     match catalog.entry(&schema, &table) {
-        Some(Listed {
+        Some(listed) => Ok(resolved(listed)),
+        None => Err(Error::UnknownTable {
+            table: TableName::new(schema, table),
+        }),
+    }
+}
+
+fn resolved(listed: &Listed) -> Resolved<'_> {
+    match listed {
+        Listed {
             name,
             role: TableRole::Tenant { column },
             quote_column,
-        }) => Ok(Resolved::Tenant {
+        } => Resolved::Tenant {
             table: name,
             column: TenantColumn {
                 name: column,
                 quoted: *quote_column,
             },
-        }),
-        Some(Listed {
+        },
+        Listed {
             role: TableRole::Reference,
             ..
-        }) => Ok(Resolved::Reference),
-        None => Err(Error::UnknownTable {
-            table: TableName::new(schema, table),
-        }),
+        } => Resolved::Reference,
     }
 }
 

@@ -60,9 +60,13 @@ struct Policy<'a> {
 }
 
 impl Policy<'_> {
-    /// The statement's leading keywords, computed only when refusing.
+    /// The statement's first keyword (`SELECT`, `INSERT`, `WITH`, ...), computed only when
+    /// refusing: a function or relation can be anywhere in the statement, and the keywords after
+    /// the first may be a function's name (`SELECT COUNT`).
     fn keywords(&self) -> String {
-        statement_keywords(self.sql)
+        let mut keywords = statement_keywords(self.sql);
+        keywords.truncate(keywords.find(' ').unwrap_or(keywords.len()));
+        keywords
     }
 
     fn refused(&self, kind: RefusalKind, table: Option<TableName>, reason: &str) -> Error {

@@ -13,6 +13,7 @@ use sqlparser::ast::{
 
 use super::Policy;
 use crate::error::{Error, RefusalKind};
+use crate::rewrite::statement::statement_keywords;
 
 /// Settings allowed without the catalog: they bound how long a statement, lock wait or idle
 /// transaction may last, or label the connection, and change no row a statement sees or writes.
@@ -118,9 +119,9 @@ impl Policy<'_> {
 
     /// `DISCARD ...` drops session state the SDK relies on (settings, prepared statements).
     pub(super) fn discard(&self) -> Error {
-        self.refused(
+        self.refused_as(
+            &statement_keywords(self.sql),
             RefusalKind::SessionState,
-            None,
             "it drops session state the SDK manages (settings, prepared statements, temporary \
              tables); run it outside a tenant scope with `unscoped` if it is admin work",
         )
