@@ -535,6 +535,11 @@ fn system_relations_are_refused_unless_allowed() -> Result<(), Error> {
         "INSERT INTO tasks (title) VALUES ('x') RETURNING (SELECT count(*) FROM pg_class)",
         "SELECT (SELECT relname FROM pg_class LIMIT 1)",
         "VALUES ((SELECT 1 FROM pg_stats LIMIT 1))",
+        "TABLE pg_stats",
+        "SELECT * FROM (TABLE pg_stats) AS s",
+        "SELECT 1 WHERE EXISTS (TABLE pg_catalog.pg_stats)",
+        "SELECT * FROM plans UNION TABLE pg_class",
+        "WITH x AS (TABLE pg_class) SELECT * FROM x",
     ] {
         assert_refused(&rewriter, sql, RefusalKind::Relation);
     }

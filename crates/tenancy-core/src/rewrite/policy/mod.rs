@@ -26,7 +26,8 @@ use std::ops::ControlFlow;
 use std::ptr;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArguments, ObjectName, Statement, TableFactor, Visit, Visitor,
+    Expr, FunctionArg, FunctionArguments, Ident, ObjectName, Query, SetExpr, Statement,
+    TableFactor, Visit, Visitor,
 };
 
 pub(crate) use functions::never_allowed_function;
@@ -120,10 +121,39 @@ impl Visitor for Policy<'_> {
         flow(self.relation(relation))
     }
 
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Error> {
+        flow(self.table_commands(&query.body))
+    }
+
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<Error> {
         match expr {
             Expr::Function(function) => flow(self.call(&function.name, arguments(&function.args))),
             _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+impl Policy<'_> {
+    /// `TABLE name` bodies, whose names sqlparser keeps as text rather than as a relation.
+    fn table_commands(&self, body: &SetExpr) -> Result<(), Error> {
+        match body {
+            SetExpr::SetOperation { left, right, .. } => {
+                self.table_commands(left)?;
+                self.table_commands(right)
+            }
+            SetExpr::Table(table) => match &table.table_name {
+                Some(name) => {
+                    let parts: Vec<Ident> = table
+                        .schema_name
+                        .iter()
+                        .chain(Some(name))
+                        .cloned()
+                        .collect();
+                    self.relation(&ObjectName::from(parts))
+                }
+                None => Ok(()),
+            },
+            _ => Ok(()),
         }
     }
 }
