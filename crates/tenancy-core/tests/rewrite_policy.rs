@@ -308,6 +308,24 @@ fn other_schemas_and_quoted_names_are_not_builtins() {
 }
 
 #[test]
+fn extensions_that_run_sql_text_are_named_in_any_schema() {
+    let rewriter = rewriter();
+    for sql in [
+        "SELECT * FROM public.dblink('dbname=app', 'select * from tasks') AS t(title text)",
+        "SELECT * FROM ext.crosstab('select * from tasks') AS t(a int)",
+    ] {
+        match rewriter.rewrite(sql) {
+            Err(Error::Refused {
+                kind: RefusalKind::Function,
+                reason,
+                ..
+            }) => assert!(reason.contains("runs SQL text"), "{sql}: {reason}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn allowed_builtins_pass_in_every_spelling_and_position() {
     let rewriter = rewriter();
     for name in ["now", "generate_series", "lower", "jsonb_build_object"] {
@@ -493,6 +511,7 @@ fn never_allowable_settings_and_functions_are_refused_at_build_time() {
         tables().allow_function("query_to_xml"),
         tables().allow_function("pg_catalog.ts_stat"),
         tables().allow_function("dblink"),
+        tables().allow_function("public.dblink_exec"),
         tables().allow_function("run_command_on_workers"),
         tables().allow_function("set_config"),
         tables().allow_relation("pg_stats"),

@@ -82,9 +82,8 @@ fn function_name(text: &str) -> Result<(String, String), Error> {
             )));
         }
     };
-    if schema.is_empty()
-        && let Some(why) = policy::never_allowed_function(&name)
-    {
+    // Extensions that run SQL text (dblink, tablefunc) live in any schema: refuse them there too.
+    if let Some(why) = policy::never_allowed_function(&name) {
         return Err(Error::Catalog(format!(
             "function {name} cannot be allowed: {why}"
         )));
@@ -176,6 +175,8 @@ mod tests {
             (names(&["query_to_xml"], &[], &[]), "runs SQL text"),
             (names(&["pg_catalog.ts_stat"], &[], &[]), "runs SQL text"),
             (names(&["dblink_exec"], &[], &[]), "runs SQL text"),
+            (names(&["public.dblink"], &[], &[]), "runs SQL text"),
+            (names(&["ext.crosstab"], &[], &[]), "runs SQL text"),
             (names(&["set_config"], &[], &[]), "allow_setting"),
             (names(&["a.b.c"], &[], &[]), "schema.function"),
             (names(&[], &["tenancy.tenant_id"], &[]), "cannot be allowed"),

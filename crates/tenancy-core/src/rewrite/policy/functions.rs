@@ -248,7 +248,8 @@ impl Family {
     }
 }
 
-/// Why the function `name` (unqualified, folded) may never be allowed, not even by the catalog.
+/// Why a function named `name` (folded, in any schema) may never be allowed, not even by the
+/// catalog.
 pub(crate) fn never_allowed_function(name: &str) -> Option<&'static str> {
     match (name, Family::of(name)) {
         (_, Some(Family::RunsSql)) => Some(Family::RunsSql.reason()),
@@ -286,11 +287,10 @@ impl Policy<'_> {
         if self.catalog.allows_function(schema.as_deref(), &function) {
             return Ok(());
         }
-        let family = if builtin_schema {
-            Family::of(&function)
-        } else {
-            None
-        };
+        // A user function may share a built-in's name; only the extensions that run SQL text
+        // (dblink, tablefunc) are known by name in any schema.
+        let family =
+            Family::of(&function).filter(|family| builtin_schema || *family == Family::RunsSql);
         Err(self.refuse_function(name, RefusalKind::Function, family))
     }
 
