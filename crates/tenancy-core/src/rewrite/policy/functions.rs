@@ -269,7 +269,14 @@ impl Policy<'_> {
         args: Option<&[FunctionArg]>,
     ) -> Result<(), Error> {
         let Some((schema, function)) = function_path(name) else {
-            return Err(self.refuse_function(name, RefusalKind::Function, None));
+            return Err(self.refused(
+                RefusalKind::Function,
+                None,
+                &format!(
+                    "function {name} is not supported: call functions as `function(...)` or \
+                     `schema.function(...)`"
+                ),
+            ));
         };
         let builtin_schema = schema.is_none() || schema.as_deref() == Some("pg_catalog");
         if builtin_schema && function == "set_config" {
@@ -291,15 +298,10 @@ impl Policy<'_> {
         // (dblink, tablefunc) are known by name in any schema.
         let family =
             Family::of(&function).filter(|family| builtin_schema || *family == Family::RunsSql);
-        Err(self.refuse_function(name, RefusalKind::Function, family))
+        Err(self.refuse_function(name, family))
     }
 
-    fn refuse_function(
-        &self,
-        name: &ObjectName,
-        kind: RefusalKind,
-        family: Option<Family>,
-    ) -> Error {
+    fn refuse_function(&self, name: &ObjectName, family: Option<Family>) -> Error {
         let spelled = name.to_string();
         let reason = match family {
             Some(Family::RunsSql) => format!(
@@ -321,7 +323,7 @@ impl Policy<'_> {
                  [{spelled:?}]`"
             ),
         };
-        self.refused(kind, None, &reason)
+        self.refused(RefusalKind::Function, None, &reason)
     }
 }
 
