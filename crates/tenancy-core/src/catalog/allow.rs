@@ -85,7 +85,7 @@ fn function_name(text: &str) -> Result<(String, String), Error> {
     // Extensions that run SQL text (dblink, tablefunc) live in any schema: refuse them there too.
     if let Some(why) = policy::never_allowed_function(&name) {
         return Err(Error::Catalog(format!(
-            "function {name} cannot be allowed: {why}"
+            "function {name} cannot be allowed: it {why}"
         )));
     }
     Ok((schema, name))
@@ -109,7 +109,7 @@ fn setting_name(text: &str) -> Result<String, Error> {
     }
     if let Some(why) = policy::never_allowed_setting(&name) {
         return Err(Error::Catalog(format!(
-            "setting {name} cannot be allowed: {why}"
+            "setting {name} cannot be allowed: it {why}"
         )));
     }
     Ok(name)

@@ -249,13 +249,13 @@ impl Family {
 }
 
 /// Why a function named `name` (folded, in any schema) may never be allowed, not even by the
-/// catalog.
+/// catalog: a predicate of the function ("runs SQL text ...").
 pub(crate) fn never_allowed_function(name: &str) -> Option<&'static str> {
     match (name, Family::of(name)) {
         (_, Some(Family::RunsSql)) => Some(Family::RunsSql.reason()),
         ("set_config", _) => Some(
-            "it changes session settings; allow the settings it may change with \
-             `allow_setting` instead",
+            "changes session settings; allow the settings it may change with `allow_setting` \
+             instead",
         ),
         _ => None,
     }

@@ -28,29 +28,32 @@ const SDK_MANAGED: &str = "decides which rows this session may see; the SDK mana
                            tenancy scopes, or `unscoped` for audited admin work)";
 const ROLES: &str = "switching roles can bypass row-level security; connect as the right role \
                      instead";
+const ROLE_SETTING: &str = "decides the session's role, and roles can bypass row-level security; \
+                            connect as the right role instead";
 const READS_TEXT: &str = "changes how PostgreSQL reads the text of later statements, so they \
                           could mean something other than what the rewriter checked; keep the \
                           server's setting";
 
-/// Why the setting `name` (ASCII-lower-cased) may never be allowed, not even by the catalog.
+/// Why the setting `name` (ASCII-lower-cased) may never be allowed, not even by the catalog: a
+/// predicate of the setting ("decides which rows ...").
 pub(crate) fn never_allowed_setting(name: &str) -> Option<&'static str> {
     let why = match name {
         _ if name.starts_with("tenancy.") => SDK_MANAGED,
         "search_path" => SDK_MANAGED,
-        "role" | "session_authorization" => ROLES,
+        "role" | "session_authorization" => ROLE_SETTING,
         "standard_conforming_strings"
         | "backslash_quote"
         | "escape_string_warning"
         | "client_encoding"
         | "transform_null_equals"
         | "array_nulls" => READS_TEXT,
-        "row_security" => "it switches row-level security, the SDK's second line of defence",
-        "session_replication_role" => "it switches off triggers and foreign keys",
+        "row_security" => "switches row-level security, the SDK's second line of defence",
+        "session_replication_role" => "switches off triggers and foreign keys",
         "local_preload_libraries" | "session_preload_libraries" => {
-            "it loads code into sessions the rewriter cannot see"
+            "loads code into sessions the rewriter cannot see"
         }
         _ if name.starts_with("citus.") => {
-            "it changes how Citus routes and runs statements across tenants' shards; set Citus \
+            "changes how Citus routes and runs statements across tenants' shards; set Citus \
              options in the server configuration"
         }
         _ => return None,
