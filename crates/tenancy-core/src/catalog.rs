@@ -4,6 +4,8 @@
 //! in code with [`CatalogBuilder`], loaded from TOML with [`Catalog::from_toml_str`] (the format is
 //! a contract shared with the `tenancy` CLI), or introspected from a live database by `tenancy-sqlx`.
 
+mod allow;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Deserialize;
 
 use crate::error::Error;
+use allow::{AllowNames, Allowed};
 
 /// The schema an unqualified name refers to.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -18,12 +21,12 @@ pub const DEFAULT_SCHEMA: &str = "public";
 /// The tenant column used when the catalog names none.
 pub const DEFAULT_TENANT_COLUMN: &str = "tenant_id";
 
-/// Schemas whose tables hold no tenant data and are always readable (PostgreSQL's own catalogs).
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
-
-/// Whether `schema` is one of PostgreSQL's system schemas, whose tables are always reference.
+/// Whether `schema` is one of PostgreSQL's system schemas: `information_schema`, or any name
+/// starting with `pg_` (`pg_catalog`, `pg_toast`, `pg_temp_3`, ...), which PostgreSQL reserves.
+/// Their relations describe every tenant's data (`pg_stats` holds sample values of every column),
+/// so the rewriter reads them only when the catalog allows them by name.
 pub(crate) fn is_system_schema(schema: &str) -> bool {
-    SYSTEM_SCHEMAS.contains(&schema)
+    schema.starts_with("pg_") || schema == "information_schema"
 }
 
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
@@ -340,6 +343,8 @@ pub struct Catalog {
     /// schema → table → listing: looked up with borrowed parts, so resolving a table in the
     /// rewriter allocates nothing. Iterates in [`TableName`] order.
     tables: BTreeMap<String, BTreeMap<String, Listed>>,
+    /// Functions, settings and system relations allowed beyond the rewriter's defaults.
+    allowed: Allowed,
     generation: u64,
 }
 
@@ -373,6 +378,18 @@ impl Catalog {
             default_tenant_column: Option<String>,
             #[serde(default)]
             tables: BTreeMap<String, Entry>,
+            #[serde(default)]
+            allow: Allow,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        struct Allow {
+            #[serde(default)]
+            functions: Vec<String>,
+            #[serde(default)]
+            settings: Vec<String>,
+            #[serde(default)]
+            relations: Vec<String>,
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -399,17 +416,42 @@ impl Catalog {
                 (false, None) => builder.tenant_table(key),
             };
         }
+        builder.allow = AllowNames {
+            functions: file.allow.functions,
+            settings: file.allow.settings,
+            relations: file.allow.relations,
+        };
         builder.build()
     }
 
-    /// The role of `table`, if the catalog lists it. PostgreSQL's system schemas are reference.
+    /// The role of `table`, if the catalog lists it. A system relation the catalog allows
+    /// (see [`CatalogBuilder::allow_relation`]) is a reference table; other system relations are
+    /// not listed.
     #[must_use]
     pub fn role(&self, table: &TableName) -> Option<&TableRole> {
         static REFERENCE: TableRole = TableRole::Reference;
         match self.entry(table.schema(), table.name()) {
             Some(listed) => Some(&listed.role),
-            None => is_system_schema(table.schema()).then_some(&REFERENCE),
+            None => self.allows_relation(table).then_some(&REFERENCE),
         }
+    }
+
+    /// Whether the catalog allows calling the function `schema.name` (folded; `None` for an
+    /// unqualified call) beyond the rewriter's built-in allow-list.
+    pub(crate) fn allows_function(&self, schema: Option<&str>, name: &str) -> bool {
+        self.allowed.function(schema, name)
+    }
+
+    /// Whether the catalog allows changing the setting `name` (ASCII-lower-cased).
+    pub(crate) fn allows_setting(&self, name: &str) -> bool {
+        self.allowed.setting(name)
+    }
+
+    /// Whether the catalog allows reading the system relation `name`: it lists the relation
+    /// (as a reference table, say) or allows it with [`CatalogBuilder::allow_relation`].
+    pub(crate) fn allows_relation(&self, name: &TableName) -> bool {
+        is_system_schema(name.schema())
+            && (self.allowed.relation(name) || self.entry(name.schema(), name.name()).is_some())
     }
 
     /// The listed table `schema.name` (both already folded), without allocating.
@@ -452,7 +494,8 @@ impl Catalog {
         self.tables.is_empty()
     }
 
-    /// A process-unique number for this catalog instance, used to key rewrite caches.
+    /// A process-unique number for this catalog instance, used to key rewrite caches. Every
+    /// build gets a new one, so tables and allow-lists alike take part in the cache key.
     #[must_use]
     pub fn generation(&self) -> u64 {
         self.generation
@@ -481,6 +524,7 @@ impl Catalog {
 pub struct CatalogBuilder {
     default_tenant_column: Option<String>,
     entries: Vec<(String, Option<String>, bool)>,
+    allow: AllowNames,
 }
 
 impl CatalogBuilder {
@@ -513,11 +557,82 @@ impl CatalogBuilder {
         self
     }
 
+    /// Allows statements to call the function `name` (`function` or `schema.function`, folded
+    /// like PostgreSQL), which the rewriter cannot see into: say so only for a function that reads
+    /// and writes nothing but its arguments, or only the current tenant's rows. An unqualified
+    /// name allows unqualified calls (and `pg_catalog.` ones); a qualified name allows calls
+    /// qualified with that schema. Functions that run SQL text (`query_to_xml`, `dblink`, ...)
+    /// and `set_config` (see [`allow_setting`](Self::allow_setting)) cannot be allowed.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    ///
+    /// let catalog = Catalog::builder()
+    ///     .tenant_table("users")
+    ///     .allow_function("similarity")
+    ///     .allow_function("app.slugify")
+    ///     .build()?;
+    /// let rewriter = Rewriter::new(catalog);
+    /// assert!(rewriter.rewrite("SELECT app.slugify(name) FROM users WHERE similarity(name, $1) > 0.3").is_ok());
+    /// assert!(rewriter.rewrite("SELECT slugify(name) FROM users").is_err());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_function(mut self, name: &str) -> Self {
+        self.allow.functions.push(name.to_owned());
+        self
+    }
+
+    /// Allows statements to change the setting `name` with `SET`, `RESET` or `set_config`
+    /// (compared case-insensitively, like PostgreSQL). A few harmless settings are allowed
+    /// without this (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`,
+    /// `application_name`); settings that decide which rows a session sees or how PostgreSQL
+    /// reads the statement's text (`tenancy.*`, `search_path`, `role`,
+    /// `standard_conforming_strings`, `client_encoding`, `citus.*`, ...) cannot be allowed.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    ///
+    /// let rewriter = Rewriter::new(Catalog::builder().allow_setting("TimeZone").build()?);
+    /// assert!(rewriter.rewrite("SET TIME ZONE 'UTC'").is_ok());
+    /// assert!(rewriter.rewrite("SET work_mem = '64MB'").is_err());
+    /// assert!(Catalog::builder().allow_setting("search_path").build().is_err());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_setting(mut self, name: &str) -> Self {
+        self.allow.settings.push(name.to_owned());
+        self
+    }
+
+    /// Allows statements to read the system relation `name`, written with its system schema
+    /// (`pg_catalog.pg_type`, `information_schema.columns`). System catalogs and statistics views
+    /// describe every tenant's data, so none is readable unless allowed.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Rewriter};
+    ///
+    /// let rewriter = Rewriter::new(Catalog::builder().allow_relation("pg_catalog.pg_type").build()?);
+    /// assert!(rewriter.rewrite("SELECT typname FROM pg_type").is_ok());
+    /// assert!(rewriter.rewrite("SELECT * FROM pg_stats").is_err());
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_relation(mut self, name: &str) -> Self {
+        self.allow.relations.push(name.to_owned());
+        self
+    }
+
     /// Validates every name and builds the catalog.
     ///
     /// # Errors
-    /// [`Error::Catalog`] for a malformed identifier or a table listed twice.
+    /// [`Error::Catalog`] for a malformed identifier, a table listed twice, or an allowed name
+    /// that may never be allowed.
     pub fn build(self) -> Result<Catalog, Error> {
+        let allowed = Allowed::build(&self.allow)?;
         let default_tenant_column = match &self.default_tenant_column {
             Some(column) => fold_identifier(column)?,
             None => DEFAULT_TENANT_COLUMN.to_owned(),
@@ -551,6 +666,7 @@ impl CatalogBuilder {
         Ok(Catalog {
             default_tenant_column,
             tables,
+            allowed,
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         })
     }
@@ -620,7 +736,8 @@ mod tests {
         assert_eq!(role("comments")?, tenant("org_id"));
         assert_eq!(role("plans")?, Some(TableRole::Reference));
         assert_eq!(role("app.events")?, tenant("tenant_id"));
-        assert_eq!(role("pg_catalog.pg_class")?, Some(TableRole::Reference));
+        // System relations are readable only when allowed.
+        assert_eq!(role("pg_catalog.pg_class")?, None);
         assert_eq!(role("other")?, None);
         Ok(())
     }
@@ -635,12 +752,49 @@ mod tests {
             ("[tables.t]\ncolour = 1", "unknown field"),
             ("[tables.t]\n[tables.T]", "listed twice"),
             ("[tables.\"a b\"]", "identifier"),
+            ("[allow]\ncolours = []", "unknown field"),
+            ("[allow]\nfunctions = \"now\"", "sequence"),
+            ("[allow]\nfunctions = [\"query_to_xml\"]", "runs SQL text"),
+            ("[allow]\nsettings = [\"search_path\"]", "cannot be allowed"),
+            ("[allow]\nrelations = [\"pg_stats\"]", "system schema"),
         ];
         for (text, expected) in cases {
             match Catalog::from_toml_str(text) {
                 Err(Error::Catalog(msg)) => assert!(msg.contains(expected), "{msg}"),
                 other => panic!("{text:?} gave {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn toml_allow_section_loads() -> Result<(), Error> {
+        let catalog = Catalog::from_toml_str(
+            r#"
+            [tables.tasks]
+            [allow]
+            functions = ["my_schema.my_fn", "Similarity"]
+            settings = ["TimeZone"]
+            relations = ["pg_catalog.pg_type"]
+            "#,
+        )?;
+        assert!(catalog.allows_function(Some("my_schema"), "my_fn"));
+        assert!(catalog.allows_function(None, "similarity"));
+        assert!(!catalog.allows_function(None, "my_fn"));
+        assert!(catalog.allows_setting("timezone"));
+        let pg_type = TableName::new("pg_catalog", "pg_type");
+        assert!(catalog.allows_relation(&pg_type));
+        assert_eq!(catalog.role(&pg_type), Some(&TableRole::Reference));
+        assert_eq!(catalog.len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn system_schemas_are_the_reserved_ones() {
+        for schema in ["pg_catalog", "information_schema", "pg_toast", "pg_temp_3"] {
+            assert!(is_system_schema(schema), "{schema}");
+        }
+        for schema in ["public", "app", "PG_CATALOG", "information_schema2"] {
+            assert!(!is_system_schema(schema), "{schema}");
         }
     }
 

@@ -159,7 +159,7 @@ const REFUSALS: &[(&str, &str, Option<&str>, &str)] = &[
         "DISCARD ALL",
         "DISCARD ALL",
         None,
-        "DISCARD ALL refused: the rewriter cannot prove it safe under a tenant scope; run it outside a tenant scope with `unscoped` if it is admin work",
+        "DISCARD ALL refused: it drops session state the SDK manages (settings, prepared statements, temporary tables); run it outside a tenant scope with `unscoped` if it is admin work",
     ),
     (
         "PREPARE p AS SELECT * FROM tasks",
@@ -181,9 +181,51 @@ const REFUSALS: &[(&str, &str, Option<&str>, &str)] = &[
     ),
     (
         "SELECT set_config('tenancy.tenant_id', '2', true)",
-        "set_config",
+        "SELECT",
         None,
-        "set_config refused: set_config may change tenancy settings or search_path, which the SDK manages; only literal names of other settings are allowed",
+        "SELECT refused: `tenancy.tenant_id` decides which rows this session may see; the SDK manages it (use tenancy scopes, or `unscoped` for audited admin work)",
+    ),
+    (
+        "SELECT set_config(name, '2', true) FROM plans",
+        "SELECT",
+        None,
+        "SELECT refused: set_config with a computed setting name could change any setting, including the ones the SDK manages; name an allowed setting as a string literal",
+    ),
+    (
+        "SET work_mem = '64MB'",
+        "SET",
+        None,
+        "SET refused: setting `work_mem` is not on the allow-list; if changing it is harmless for your application, allow it with `Catalog::builder().allow_setting(\"work_mem\")` or `[allow] settings = [\"work_mem\"]`",
+    ),
+    (
+        "SET NAMES 'SQL_ASCII'",
+        "SET",
+        None,
+        "SET refused: `client_encoding` changes how PostgreSQL reads the text of later statements, so they could mean something other than what the rewriter checked; keep the server's setting",
+    ),
+    (
+        "SELECT query_to_xml('select * from tasks', true, false, '')",
+        "SELECT",
+        None,
+        "SELECT refused: function query_to_xml runs SQL text the rewriter cannot see, so it could read other tenants' rows; run such statements outside a tenant scope with `unscoped` if they are admin work",
+    ),
+    (
+        "SELECT nextval('tasks_id_seq')",
+        "SELECT",
+        None,
+        "SELECT refused: function nextval reads or moves a sequence shared by every tenant, which reveals their activity; if this is safe for your application, allow it with `Catalog::builder().allow_function(\"nextval\")` or `[allow] functions = [\"nextval\"]`",
+    ),
+    (
+        "SELECT slugify(title) FROM tasks",
+        "SELECT",
+        None,
+        "SELECT refused: function slugify is not on the rewriter's allow-list: the rewriter cannot see what it reads or writes, so it could reach other tenants' rows; if it reads nothing but its arguments (or only the current tenant's rows), allow it with `Catalog::builder().allow_function(\"slugify\")` or `[allow] functions = [\"slugify\"]`",
+    ),
+    (
+        "SELECT relname FROM pg_catalog.pg_class",
+        "SELECT",
+        Some("pg_catalog.pg_class"),
+        "SELECT refused on pg_catalog.pg_class: system catalogs and statistics views describe every tenant's data (pg_stats holds sample values of every column); read your own tables instead (an unqualified `pg_` name is always PostgreSQL's own), or if reading it is safe for your application, allow it with `Catalog::builder().allow_relation(\"pg_catalog.pg_class\")` or `[allow] relations = [\"pg_catalog.pg_class\"]`",
     ),
     (
         "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM tasks",

@@ -36,6 +36,7 @@ mod insert;
 mod literal;
 mod merge;
 mod placeholder;
+pub(crate) mod policy;
 mod predicate;
 mod query;
 mod scope;

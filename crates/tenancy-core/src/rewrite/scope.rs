@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::TenantLiteral;
+use super::policy;
 use super::predicate;
-use crate::catalog::{Catalog, DEFAULT_SCHEMA, Listed, TableName, TableRole, is_system_schema};
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, Listed, TableName, TableRole};
 use crate::error::Error;
 
 /// What a table reference in a statement turned out to be, borrowing from the catalog.
@@ -153,26 +154,42 @@ pub(super) fn resolve_in_catalog<'c>(
     name: &ObjectName,
 ) -> Result<Resolved<'c>, Error> {
     let (schema, table) = name_parts(name)?;
+    let qualifier = (name.0.len() == 2).then_some(&*schema);
+    if let Some(system) = policy::system_relation(qualifier, &table) {
+        // Resolved the way PostgreSQL does (an unqualified `pg_` name is pg_catalog's); the
+        // policy pass refused it already unless listed or allowed, and the walker agrees.
+        return match catalog.entry(system.schema(), system.name()) {
+            Some(listed) => Ok(resolved(listed)),
+            None => {
+                policy::require_allowed(catalog, "statement", system).map(|()| Resolved::Reference)
+            }
+        };
+    }
     match catalog.entry(&schema, &table) {
-        Some(Listed {
+        Some(listed) => Ok(resolved(listed)),
+        None => Err(Error::UnknownTable {
+            table: TableName::new(schema, table),
+        }),
+    }
+}
+
+fn resolved(listed: &Listed) -> Resolved<'_> {
+    match listed {
+        Listed {
             name,
             role: TableRole::Tenant { column },
             quote_column,
-        }) => Ok(Resolved::Tenant {
+        } => Resolved::Tenant {
             table: name,
             column: TenantColumn {
                 name: column,
                 quoted: *quote_column,
             },
-        }),
-        Some(Listed {
+        },
+        Listed {
             role: TableRole::Reference,
             ..
-        }) => Ok(Resolved::Reference),
-        None if is_system_schema(&schema) => Ok(Resolved::Reference),
-        None => Err(Error::UnknownTable {
-            table: TableName::new(schema, table),
-        }),
+        } => Resolved::Reference,
     }
 }
 

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use sqlparser::ast::{
-    CopySource, Grant, GrantObjects, ObjectName, Reset, Revoke, Set, Statement, visit_relations,
+    CopySource, Grant, GrantObjects, ObjectName, Revoke, Statement, visit_relations,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
@@ -13,7 +13,8 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::literal;
 use super::placeholder::{self, Survey};
-use super::scope::{Scope, fold, table_name};
+use super::policy;
+use super::scope::{Scope, table_name};
 use super::{Rewritten, TenantValue, verify};
 use crate::catalog::{Catalog, TableName, TableRole};
 use crate::error::{Error, RefusalKind};
@@ -29,6 +30,7 @@ pub(super) fn rewrite(
     let [statement] = statements.as_mut_slice() else {
         return Err(parse_error("expected one SQL statement", None));
     };
+    policy::check(catalog, sql, statement)?;
     if survey.quotes_inside {
         literal::make_printable(statement)?;
     }
@@ -207,79 +209,16 @@ impl Scope<'_> {
                 exception,
                 ..
             } if statements.is_empty() && exception.is_none() => Ok(()),
+            // The policy pass has allowed every setting SET and RESET change.
             Statement::Commit { .. }
             | Statement::Rollback { .. }
             | Statement::Savepoint { .. }
             | Statement::ReleaseSavepoint { .. }
-            | Statement::ShowVariable { .. } => Ok(()),
-            Statement::Set(set) => check_set(set),
-            Statement::Reset(reset) => check_reset(&reset.reset),
+            | Statement::ShowVariable { .. }
+            | Statement::Set(_)
+            | Statement::Reset(_) => Ok(()),
             other => Err(refuse_statement(self.catalog(), self.sql(), other)),
         }
-    }
-}
-
-/// Settings that decide which rows a session sees: changing them could escape the tenant.
-fn guarded_setting(name: &ObjectName) -> bool {
-    let folded: Vec<_> = name
-        .0
-        .iter()
-        .filter_map(|part| part.as_ident().map(fold))
-        .collect();
-    match folded.as_slice() {
-        [first, ..] if first == "tenancy" => true,
-        [only] => only == "search_path" || only == "role" || only == "session_authorization",
-        _ => false,
-    }
-}
-
-fn refuse_setting(kind: &str, name: &ObjectName) -> Error {
-    refused(
-        kind,
-        RefusalKind::SessionState,
-        None,
-        &format!(
-            "`{name}` decides which rows this session may see; the SDK manages it (use \
-             tenancy scopes, or `unscoped` for audited admin work)"
-        ),
-    )
-}
-
-fn check_set(set: &Set) -> Result<(), Error> {
-    let names: Vec<&ObjectName> = match set {
-        Set::SingleAssignment { variable, .. } => vec![variable],
-        Set::ParenthesizedAssignments { variables, .. } => variables.iter().collect(),
-        Set::MultipleAssignments { assignments } => assignments.iter().map(|a| &a.name).collect(),
-        Set::SetRole { .. } | Set::SetSessionAuthorization(_) => {
-            return Err(refused(
-                "SET ROLE",
-                RefusalKind::SessionState,
-                None,
-                "switching roles can bypass row-level security; connect as the right role instead",
-            ));
-        }
-        Set::SetSessionParam(_)
-        | Set::SetTimeZone { .. }
-        | Set::SetNames { .. }
-        | Set::SetNamesDefault {}
-        | Set::SetTransaction { .. } => Vec::new(),
-    };
-    match names.into_iter().find(|name| guarded_setting(name)) {
-        Some(name) => Err(refuse_setting("SET", name)),
-        None => Ok(()),
-    }
-}
-
-fn check_reset(reset: &Reset) -> Result<(), Error> {
-    match reset {
-        Reset::ConfigurationParameter(name) if !guarded_setting(name) => Ok(()),
-        Reset::ConfigurationParameter(name) => Err(refuse_setting("RESET", name)),
-        Reset::ALL | Reset::SessionAuthorization => Err(refused(
-            "RESET",
-            RefusalKind::SessionState,
-            None,
-            "it would also reset the tenancy settings; reset individual settings instead",
-        )),
     }
 }
 

@@ -12,8 +12,8 @@ use std::ops::ControlFlow;
 use std::ptr;
 
 use sqlparser::ast::{
-    Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart,
-    Query, SetExpr, Statement, TableFactor, TableObject, Value, Visitor,
+    FromTable, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, TableObject,
+    Visitor,
 };
 
 use super::scope::{Resolved, fold, resolve_in_catalog};
@@ -280,46 +280,4 @@ impl Visitor for Verifier<'_> {
         // A relation outside any table factor: a position the walker never looks at.
         self.count(relation, Some("a table reference in this position"))
     }
-
-    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<Error> {
-        match set_config_target(expr) {
-            Some(Some(setting)) if !guarded(&setting) => ControlFlow::Continue(()),
-            Some(_) => ControlFlow::Break(refused(
-                "set_config",
-                RefusalKind::SessionState,
-                None,
-                "set_config may change tenancy settings or search_path, which the SDK manages; \
-                 only literal names of other settings are allowed",
-            )),
-            None => ControlFlow::Continue(()),
-        }
-    }
-}
-
-/// For a `set_config(...)` call: `Some(Some(name))` when the setting is a string literal,
-/// `Some(None)` when it is computed; `None` for any other expression.
-fn set_config_target(expr: &Expr) -> Option<Option<String>> {
-    let Expr::Function(function) = expr else {
-        return None;
-    };
-    let called = function.name.0.last()?.as_ident()?;
-    if !called.value.eq_ignore_ascii_case("set_config") {
-        return None;
-    }
-    let FunctionArguments::List(list) = &function.args else {
-        return Some(None);
-    };
-    let first = match list.args.first() {
-        Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.clone()),
-            _ => None,
-        },
-        _ => None,
-    };
-    Some(first)
-}
-
-fn guarded(setting: &str) -> bool {
-    let setting = setting.trim().to_ascii_lowercase();
-    setting.starts_with("tenancy.") || setting == "search_path" || setting == "role"
 }
