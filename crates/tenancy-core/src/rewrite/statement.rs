@@ -37,9 +37,10 @@ pub(super) fn rewrite(
         Some(tenant) => TenantValue::Literal(tenant),
         None => TenantValue::Placeholder(param),
     };
-    let mut scope = Scope::new(catalog, sql, tenant.to_expr(), survey.query_keywords);
+    let tenant_expr = tenant.to_expr();
+    let mut scope = Scope::new(catalog, sql, tenant_expr.clone(), survey.query_keywords);
     scope.statement(statement)?;
-    verify::verify(catalog, sql, statement, scope.scoped)?;
+    verify::verify(catalog, sql, statement, &tenant_expr)?;
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
         return Ok(Rewritten {

@@ -1,0 +1,1 @@
+//! Unit tests of the verifier, one group per rule.
