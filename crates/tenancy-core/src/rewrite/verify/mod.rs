@@ -130,10 +130,19 @@ impl Judge<'_> {
     }
 }
 
+/// One query or DML statement the visitor is inside.
+struct Level {
+    /// The CTE names visible inside it.
+    ctes: Ctes,
+    /// The DML statement that is this query's body (`WITH ... UPDATE`, a data-modifying CTE):
+    /// one level with its query, not a level of its own.
+    body: Option<*const Statement>,
+}
+
 struct Verifier<'c> {
     judge: Judge<'c>,
-    /// The CTE names visible inside each enclosing query or DML statement, innermost last.
-    levels: Vec<Ctes>,
+    /// The enclosing queries and DML statements, innermost last.
+    levels: Vec<Level>,
     /// CTE bodies not entered yet, with the names visible inside each.
     cte_bodies: HashMap<*const Query, Ctes>,
     judged: Judged,
@@ -141,11 +150,21 @@ struct Verifier<'c> {
 
 impl Verifier<'_> {
     fn ctes(&self) -> Ctes {
-        self.levels.last().cloned().unwrap_or_default()
+        self.levels
+            .last()
+            .map(|level| level.ctes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether `statement` is the body of the innermost query, and so shares its level.
+    fn is_query_body(&self, statement: &Statement) -> bool {
+        self.levels
+            .last()
+            .is_some_and(|level| level.body == Some(ptr::from_ref(statement)))
     }
 
     /// Enters one level, refusing beyond [`MAX_LEVELS`].
-    fn enter(&mut self, ctes: Ctes) -> Result<usize, Error> {
+    fn enter(&mut self, level: Level) -> Result<usize, Error> {
         if self.levels.len() >= MAX_LEVELS {
             return Err(refused(
                 &statement_keywords(self.judge.sql),
@@ -156,7 +175,7 @@ impl Verifier<'_> {
                 ),
             ));
         }
-        self.levels.push(ctes);
+        self.levels.push(level);
         Ok(self.levels.len())
     }
 }
@@ -191,8 +210,18 @@ impl Visitor for Verifier<'_> {
             }
         }
         let inner = outer.with(names);
+        let body = match &*query.body {
+            SetExpr::Insert(statement)
+            | SetExpr::Update(statement)
+            | SetExpr::Delete(statement)
+            | SetExpr::Merge(statement) => Some(ptr::from_ref(statement)),
+            _ => None,
+        };
         let result = self
-            .enter(inner.clone())
+            .enter(Level {
+                ctes: inner.clone(),
+                body,
+            })
             .and_then(|_| self.judge.table_commands(&query.body, &inner));
         into_flow(result)
     }
@@ -213,7 +242,15 @@ impl Visitor for Verifier<'_> {
             return ControlFlow::Continue(());
         }
         let ctes = self.ctes();
-        let result = self.enter(ctes.clone()).and_then(|level| {
+        let entered = if self.is_query_body(statement) {
+            Ok(self.levels.len())
+        } else {
+            self.enter(Level {
+                ctes: ctes.clone(),
+                body: None,
+            })
+        };
+        let result = entered.and_then(|level| {
             let (judge, judged) = (&self.judge, &mut self.judged);
             match statement {
                 Statement::Insert(insert) => judge.insert(insert, &ctes, judged),
@@ -227,7 +264,7 @@ impl Visitor for Verifier<'_> {
     }
 
     fn post_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Error> {
-        if is_dml(statement) {
+        if is_dml(statement) && !self.is_query_body(statement) {
             self.levels.pop();
         }
         ControlFlow::Continue(())
