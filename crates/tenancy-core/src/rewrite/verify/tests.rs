@@ -333,7 +333,10 @@ fn data_modifying_ctes_and_set_operation_arms_are_judged() {
         "SELECT id FROM tasks WHERE tasks.tenant_id = $1 INTERSECT (SELECT id FROM projects EXCEPT SELECT 1)",
         "`projects`",
     );
-    refuses("SELECT 1 UNION (TABLE tasks)", "`TABLE tasks` reads it unfiltered");
+    refuses(
+        "SELECT 1 UNION (TABLE tasks)",
+        "`TABLE tasks` reads it unfiltered",
+    );
     accepts("SELECT 1 UNION (TABLE plans)");
 }
 
@@ -569,6 +572,10 @@ fn on_conflict_do_update_keeps_to_the_tenants_own_row() {
     refuses(
         "INSERT INTO tasks AS t (id, tenant_id) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET title = 'x' WHERE tasks.tenant_id = EXCLUDED.tenant_id",
         "needs `t.tenant_id = EXCLUDED.tenant_id`",
+    );
+    refuses(
+        "INSERT INTO tasks AS excluded (id, tenant_id) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET title = 'x' WHERE excluded.tenant_id = EXCLUDED.tenant_id",
+        "the INSERT target is named `excluded`",
     );
     refuses(
         &upsert(

@@ -183,6 +183,13 @@ impl<'c> Judge<'c> {
             }
         };
         let column = target.tenant.column;
+        if target.exposed == "excluded" {
+            // `excluded.col = EXCLUDED.col` would compare the target with itself.
+            return Err(self.refuse(
+                Some(target.tenant.table),
+                "the INSERT target is named `excluded`, like the proposed row of ON CONFLICT",
+            ));
+        }
         if update
             .assignments
             .iter()
