@@ -130,11 +130,11 @@ impl<'c> Judge<'c> {
             ));
         };
         judged.insert(std::ptr::from_ref(name));
-        let Some(exposed) = exposed(name, alias.as_ref()) else {
-            return Err(self.refuse(None, &format!("the target {name} has no usable name")));
-        };
+        // Resolving first refuses names that are not `table` or `schema.table`.
+        let resolved = self.resolve(name, &Ctes::default(), true)?;
+        let exposed = exposed(name, alias.as_ref()).unwrap_or_default();
         relations.exposed.push(exposed.clone());
-        let Resolved::Tenant(tenant) = self.resolve(name, &Ctes::default(), true)? else {
+        let Resolved::Tenant(tenant) = resolved else {
             return Ok(None);
         };
         let filter = if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
