@@ -239,6 +239,57 @@ impl Rewriter {
         rewritten.check_tenant(tenant)?;
         Ok(rewritten.to_string())
     }
+
+    /// Checks that `sql` (one statement, as it will be sent) is scoped to the tenant bound as
+    /// `$tenant_param`, without rewriting it.
+    ///
+    /// This is the verifier every rewrite passes, run on its own: every reference to a tenant
+    /// table, at every query level, must be constrained by `<exposed name>.<tenant column> =
+    /// $tenant_param` as a top-level conjunct of the clause that filters it (ON for the nullable
+    /// side of an outer join), and every tenant value written must be `$tenant_param` or guarded
+    /// against it. Use it to check SQL written or changed after rewriting.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] unless `sql` is exactly one statement, [`Error::UnknownTable`] for a table
+    /// the catalog does not list, [`Error::Refused`] (mostly
+    /// [`RefusalKind::Unverified`](crate::RefusalKind::Unverified)) naming the table and the
+    /// position that could not be proven scoped.
+    ///
+    /// # Example
+    /// ```
+    /// use tenancy_core::{Catalog, Error, RefusalKind, Rewriter};
+    ///
+    /// let rewriter = Rewriter::new(Catalog::builder().tenant_table("tasks").build()?);
+    /// let scoped = rewriter.rewrite("SELECT * FROM tasks WHERE done OR id = $1")?;
+    /// rewriter.verify(&scoped.to_string(), 2)?;
+    ///
+    /// // The same predicate inside the OR does not constrain every row.
+    /// let leaky = "SELECT * FROM tasks WHERE done OR id = $1 AND tasks.tenant_id = $2";
+    /// assert!(matches!(
+    ///     rewriter.verify(leaky, 2),
+    ///     Err(Error::Refused { kind: RefusalKind::Unverified, .. })
+    /// ));
+    /// # Ok::<(), tenancy_core::Error>(())
+    /// ```
+    pub fn verify(&self, sql: &str, tenant_param: usize) -> Result<(), Error> {
+        use sqlparser::ast::{Expr, Value};
+        use sqlparser::dialect::PostgreSqlDialect;
+        use sqlparser::parser::Parser;
+
+        let mut statements =
+            Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|error| Error::Parse {
+                message: error.to_string(),
+                source: Some(error),
+            })?;
+        let (Some(statement), None) = (statements.pop(), statements.pop()) else {
+            return Err(Error::Parse {
+                message: "expected exactly one SQL statement".to_owned(),
+                source: None,
+            });
+        };
+        let tenant = Expr::Value(Value::Placeholder(format!("${tenant_param}")).with_empty_span());
+        verify::verify(&self.catalog, sql, &statement, &tenant)
+    }
 }
 
 impl Rewritten {

@@ -39,11 +39,12 @@ pub(super) fn rewrite(
         Some(tenant) => TenantValue::Literal(tenant),
         None => TenantValue::Placeholder(param),
     };
-    let mut scope = Scope::new(catalog, sql, tenant.to_expr(), survey.query_keywords);
+    let tenant_expr = tenant.to_expr();
+    let mut scope = Scope::new(catalog, sql, tenant_expr.clone(), survey.query_keywords);
     scope.statement(statement)?;
     if scope.scoped == 0 {
         // Nothing tenant-scoped: hand back the caller's exact text, binding nothing.
-        verify::verify(catalog, sql, statement, 0)?;
+        verify::verify(catalog, sql, statement, &tenant_expr)?;
         return Ok(Rewritten {
             sql: Arc::new(sql.to_owned()),
             tenant_param: None,
@@ -52,7 +53,7 @@ pub(super) fn rewrite(
     }
     let text = statement.to_string();
     let sent = read_back(sql, &text, statement)?;
-    verify::verify(catalog, sql, &sent, scope.scoped)?;
+    verify::verify(catalog, sql, &sent, &tenant_expr)?;
     let uses_tenant = scope.tenant_uses > 0;
     Ok(Rewritten {
         sql: Arc::new(text),

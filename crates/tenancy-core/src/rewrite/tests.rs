@@ -482,13 +482,23 @@ fn verification_refuses_a_tenant_table_the_walker_does_not_scope() {
 }
 
 #[test]
-fn verification_counts_against_the_walker() -> Result<(), Error> {
-    let statement = statement_for_test("SELECT * FROM tasks JOIN projects ON true")?;
+fn verification_checks_the_tenant_predicates_themselves() -> Result<(), Error> {
     let cat = catalog();
-    assert!(verify::verify(&cat, "SELECT", &statement, 2).is_ok());
+    let tenant = TenantValue::Placeholder(1).to_expr();
+    let scoped = statement_for_test(
+        "SELECT * FROM tasks JOIN projects ON true WHERE tasks.tenant_id = $1 AND projects.tenant_id = $1",
+    )?;
+    assert!(verify::verify(&cat, "SELECT", &scoped, &tenant).is_ok());
+    // The same two predicates, one of them for the wrong tenant parameter.
+    let wrong = statement_for_test(
+        "SELECT * FROM tasks JOIN projects ON true WHERE tasks.tenant_id = $1 AND projects.tenant_id = $2",
+    )?;
     assert!(matches!(
-        verify::verify(&cat, "SELECT", &statement, 1),
-        Err(Error::Refused { .. })
+        verify::verify(&cat, "SELECT", &wrong, &tenant),
+        Err(Error::Refused {
+            kind: crate::RefusalKind::Unverified,
+            ..
+        })
     ));
     Ok(())
 }

@@ -1,283 +1,295 @@
-//! The fail-closed safety net: an independent pass over the final statement.
+//! The verifier: judges the statement that will be sent, independently of the walker.
 //!
-//! The walker scopes the positions it knows. This pass reaches every relation in the tree, counts
-//! the references to tenant tables (CTE references excluded, with the same shadowing rules as
-//! PostgreSQL) and compares the count with the number the walker scoped. A difference means a
-//! table hid somewhere the walker does not handle, and the statement is refused rather than run
-//! unscoped. The pass is a sqlparser `Visitor`; `plain.rs` walks the common node kinds by hand
-//! for speed and hands every other node to sqlparser's derived visitor, and debug builds check
-//! that both walks reach the same verdict on every statement.
+//! It shares nothing with the walker but the catalog. One pass of sqlparser's derived `Visitor`
+//! reaches every query level (subqueries anywhere, CTE bodies, set-operation arms, derived
+//! tables, DML sources) and every DML statement, keeping the CTE names visible at each point.
+//! At each SELECT and each UPDATE, DELETE and MERGE it checks structurally that every tenant
+//! table reference is constrained by `<exposed name>.<tenant column> = <tenant>` as a top-level
+//! conjunct of the clause that filters it (`from.rs`, `dml.rs`); at each write to a tenant table
+//! it checks the value written (`writes.rs`). Every relation name it did not judge as a table
+//! factor or target is refused if it names a tenant table, so a position nobody thought of
+//! fails closed.
 
+mod clauses;
+mod dml;
+mod from;
+mod names;
+#[cfg(test)]
+mod tests;
+mod writes;
+
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::ptr;
 
-use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, TableObject,
-    Visitor,
-};
+use sqlparser::ast::{Expr, ObjectName, Query, Select, SetExpr, Statement, Visit, Visitor};
 
-use super::scope::{Resolved, fold, resolve_in_catalog};
 use super::statement::{refused, statement_keywords};
 use crate::catalog::{Catalog, TableName};
 use crate::error::{Error, RefusalKind};
+use from::{Judged, Place};
+use names::{Ctes, Resolved, declared};
 
-/// Refuses `statement` unless it holds exactly `scoped` tenant table references.
+/// Query levels (queries and DML statements nested in each other) the verifier follows before
+/// it refuses the statement as too large.
+const MAX_LEVELS: usize = 200;
+
+/// Refuses `statement` unless every tenant table reference is constrained to `tenant` and every
+/// tenant value written is `tenant` or guarded against it. `sql` only names the statement in
+/// refusals.
 pub(super) fn verify(
     catalog: &Catalog,
     sql: &str,
     statement: &Statement,
-    scoped: usize,
+    tenant: &Expr,
 ) -> Result<(), Error> {
-    use sqlparser::ast::Visit;
-    let mut verifier = Verifier::new(catalog);
-    let flow = statement.visit(&mut verifier);
-    if let ControlFlow::Break(error) = flow {
-        return Err(error);
+    let mut verifier = Verifier {
+        judge: Judge {
+            catalog,
+            sql,
+            tenant,
+        },
+        levels: Vec::new(),
+        cte_bodies: HashMap::new(),
+        judged: Judged::new(),
+    };
+    match statement.visit(&mut verifier) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(error) => Err(error),
     }
-    if verifier.found == scoped {
-        return Ok(());
-    }
-    let (table, construct) = verifier
-        .suspect
-        .or_else(|| verifier.first.map(|t| (t, "this statement shape")))
-        .map_or((None, "this statement shape"), |(t, c)| {
-            (Some(t.clone()), c)
-        });
-    let name = table
-        .as_ref()
-        .map_or_else(|| "every tenant table".to_owned(), ToString::to_string);
-    Err(refused(
-        &statement_keywords(sql),
-        RefusalKind::Unverified,
-        table,
-        &format!(
-            "cannot prove {name} is scoped: {construct} is not supported; rewrite the statement \
-             without it or run it with `unscoped`"
-        ),
-    ))
 }
 
-/// CTE names declared by one WITH (or visible inside one CTE body).
-struct Frame {
-    owner: *const Query,
-    names: Vec<String>,
-    active: bool,
-    /// For a CTE body: the WITH frame to re-activate when the body ends.
-    suspends: Option<usize>,
+/// What every check needs: the catalog, the tenant expression, and how to word a refusal.
+struct Judge<'c> {
+    catalog: &'c Catalog,
+    sql: &'c str,
+    tenant: &'c Expr,
+}
+
+impl Judge<'_> {
+    /// An `Unverified` refusal: `detail` says what could not be proven, and where.
+    fn refuse(&self, table: Option<&TableName>, detail: &str) -> Error {
+        let subject = table.map_or_else(|| "the statement".to_owned(), ToString::to_string);
+        refused(
+            &statement_keywords(self.sql),
+            RefusalKind::Unverified,
+            table.cloned(),
+            &format!(
+                "cannot prove {subject} is scoped: {detail}; rewrite the statement without it or \
+                 run it with `unscoped`"
+            ),
+        )
+    }
+
+    /// A SELECT level: every tenant table of its FROM constrained by its own clause.
+    fn select(
+        &self,
+        select: &Select,
+        ctes: &Ctes,
+        level: usize,
+        judged: &mut Judged,
+    ) -> Result<(), Error> {
+        let relations = self.select_relations(select, ctes, judged)?;
+        self.check(
+            &relations,
+            Place {
+                statement: "SELECT",
+                level,
+            },
+        )
+    }
+
+    /// `TABLE t` reads the whole table: the rewriter spells it as a SELECT when `t` is a
+    /// tenant table, so a tenant table here is unfiltered.
+    fn table_commands(&self, body: &SetExpr, ctes: &Ctes) -> Result<(), Error> {
+        let mut pending = vec![body];
+        while let Some(set) = pending.pop() {
+            match set {
+                SetExpr::SetOperation { left, right, .. } => {
+                    pending.push(right);
+                    pending.push(left);
+                }
+                SetExpr::Table(table) => {
+                    let Some(table_name) = &table.table_name else {
+                        continue;
+                    };
+                    let parts = table.schema_name.iter().chain(Some(table_name));
+                    let name = ObjectName::from(parts.cloned().collect::<Vec<_>>());
+                    if let Resolved::Tenant(tenant) = self.resolve(&name, ctes, false)? {
+                        return Err(self.refuse(
+                            Some(tenant.table),
+                            &format!("`TABLE {name}` reads it unfiltered"),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One query or DML statement the visitor is inside.
+struct Level {
+    /// The CTE names visible inside it.
+    ctes: Ctes,
+    /// The DML statement that is this query's body (`WITH ... UPDATE`, a data-modifying CTE):
+    /// one level with its query, not a level of its own.
+    body: Option<*const Statement>,
 }
 
 struct Verifier<'c> {
-    catalog: &'c Catalog,
-    frames: Vec<Frame>,
-    /// CTE bodies not yet entered: (body, frame of their WITH, names visible inside).
-    cte_bodies: Vec<(*const Query, usize, Vec<String>)>,
-    /// Table factors that are DML targets: they name real tables, never CTEs.
-    targets: Vec<*const TableFactor>,
-    /// Relation names already judged as table factors or INSERT targets.
-    accounted: Vec<*const ObjectName>,
-    factor_kinds: Vec<&'static str>,
-    found: usize,
-    first: Option<&'c TableName>,
-    suspect: Option<(&'c TableName, &'static str)>,
+    judge: Judge<'c>,
+    /// The enclosing queries and DML statements, innermost last.
+    levels: Vec<Level>,
+    /// CTE bodies not entered yet, with the names visible inside each.
+    cte_bodies: HashMap<*const Query, Ctes>,
+    judged: Judged,
 }
 
-impl<'c> Verifier<'c> {
-    fn new(catalog: &'c Catalog) -> Self {
-        Self {
-            catalog,
-            frames: Vec::new(),
-            cte_bodies: Vec::new(),
-            targets: Vec::new(),
-            accounted: Vec::new(),
-            factor_kinds: Vec::new(),
-            found: 0,
-            first: None,
-            suspect: None,
+impl Verifier<'_> {
+    fn ctes(&self) -> Ctes {
+        self.levels
+            .last()
+            .map(|level| level.ctes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether `statement` is the body of the innermost query, and so shares its level.
+    fn is_query_body(&self, statement: &Statement) -> bool {
+        self.levels
+            .last()
+            .is_some_and(|level| level.body == Some(ptr::from_ref(statement)))
+    }
+
+    /// Enters one level, refusing beyond [`MAX_LEVELS`].
+    fn enter(&mut self, level: Level) -> Result<usize, Error> {
+        if self.levels.len() >= MAX_LEVELS {
+            return Err(refused(
+                &statement_keywords(self.judge.sql),
+                RefusalKind::TooLarge,
+                None,
+                &format!(
+                    "it nests more than {MAX_LEVELS} queries; split it into smaller statements"
+                ),
+            ));
         }
-    }
-
-    fn is_cte(&self, name: &ObjectName) -> bool {
-        let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
-            return false;
-        };
-        let folded = fold(ident);
-        self.frames
-            .iter()
-            .any(|f| f.active && f.names.iter().any(|n| **n == *folded))
-    }
-
-    /// Counts one reference to a real table; `construct` names an unusual position.
-    fn count(&mut self, name: &ObjectName, construct: Option<&'static str>) -> ControlFlow<Error> {
-        match resolve_in_catalog(self.catalog, name) {
-            Err(error) => ControlFlow::Break(error),
-            Ok(Resolved::Tenant { table, .. }) => {
-                self.found += 1;
-                if let Some(construct) = construct {
-                    self.suspect.get_or_insert((table, construct));
-                }
-                self.first.get_or_insert(table);
-                ControlFlow::Continue(())
-            }
-            Ok(Resolved::Cte | Resolved::Reference) => ControlFlow::Continue(()),
-        }
-    }
-
-    /// Counts the table a table factor names, unless the name is a CTE (the target of
-    /// `UPDATE`/`DELETE`/`MERGE` never is).
-    fn table(&mut self, name: &ObjectName, target: bool) -> ControlFlow<Error> {
-        if !target && self.is_cte(name) {
-            return ControlFlow::Continue(());
-        }
-        let construct = self.enclosing_construct();
-        self.count(name, construct)
-    }
-
-    fn enclosing_construct(&self) -> Option<&'static str> {
-        self.factor_kinds
-            .iter()
-            .rev()
-            .find(|k| !k.is_empty())
-            .copied()
-    }
-
-    /// `TABLE t` does not expose its name as a relation; judge it here.
-    fn table_commands(&mut self, body: &SetExpr) -> ControlFlow<Error> {
-        match body {
-            SetExpr::SetOperation { left, right, .. } => {
-                self.table_commands(left)?;
-                self.table_commands(right)
-            }
-            SetExpr::Table(table) => {
-                let Some(table_name) = &table.table_name else {
-                    return ControlFlow::Continue(());
-                };
-                let name = ObjectName::from(
-                    table
-                        .schema_name
-                        .iter()
-                        .chain(Some(table_name))
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                );
-                if self.is_cte(&name) {
-                    return ControlFlow::Continue(());
-                }
-                self.count(&name, Some("TABLE"))
-            }
-            _ => ControlFlow::Continue(()),
-        }
+        self.levels.push(level);
+        Ok(self.levels.len())
     }
 }
 
-fn factor_kind(factor: &TableFactor) -> &'static str {
-    match factor {
-        TableFactor::JsonTable { .. } => "JSON_TABLE",
-        TableFactor::OpenJsonTable { .. } => "OPENJSON",
-        TableFactor::XmlTable { .. } => "XMLTABLE",
-        TableFactor::Pivot { .. } => "PIVOT",
-        TableFactor::Unpivot { .. } | TableFactor::UnpivotExpr { .. } => "UNPIVOT",
-        TableFactor::MatchRecognize { .. } => "MATCH_RECOGNIZE",
-        TableFactor::SemanticView { .. } => "SEMANTIC_VIEW",
-        _ => "",
-    }
+/// Whether `statement` is one the verifier enters as a level of its own.
+fn is_dml(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Merge(_)
+    )
 }
 
 impl Visitor for Verifier<'_> {
     type Break = Error;
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Error> {
-        let me = ptr::from_ref(query);
-        if let Some(i) = self.cte_bodies.iter().position(|(body, ..)| *body == me) {
-            let (_, with_frame, names) = self.cte_bodies.swap_remove(i);
-            self.frames[with_frame].active = false;
-            self.frames.push(Frame {
-                owner: me,
-                names,
-                active: true,
-                suspends: Some(with_frame),
-            });
-        }
+        let outer = self
+            .cte_bodies
+            .remove(&ptr::from_ref(query))
+            .unwrap_or_else(|| self.ctes());
+        let names = declared(query);
         if let Some(with) = &query.with {
-            let names: Vec<String> = with
-                .cte_tables
-                .iter()
-                .map(|c| fold(&c.alias.name).into_owned())
-                .collect();
-            let frame = self.frames.len();
             for (i, cte) in with.cte_tables.iter().enumerate() {
+                // A plain WITH's CTE sees the CTEs before it; a RECURSIVE one sees them all.
                 let visible = if with.recursive {
                     names.clone()
                 } else {
                     names[..i].to_vec()
                 };
                 self.cte_bodies
-                    .push((ptr::from_ref(&*cte.query), frame, visible));
+                    .insert(ptr::from_ref(&*cte.query), outer.with(visible));
             }
-            self.frames.push(Frame {
-                owner: me,
-                names,
-                active: true,
-                suspends: None,
-            });
         }
-        self.table_commands(&query.body)
+        let inner = outer.with(names);
+        let body = match &*query.body {
+            SetExpr::Insert(statement)
+            | SetExpr::Update(statement)
+            | SetExpr::Delete(statement)
+            | SetExpr::Merge(statement) => Some(ptr::from_ref(statement)),
+            _ => None,
+        };
+        let result = self
+            .enter(Level {
+                ctes: inner.clone(),
+                body,
+            })
+            .and_then(|_| self.judge.table_commands(&query.body, &inner));
+        into_flow(result)
     }
 
-    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Error> {
-        let me = ptr::from_ref(query);
-        while self.frames.last().is_some_and(|f| f.owner == me) {
-            if let Some(Some(with_frame)) = self.frames.pop().map(|f| f.suspends) {
-                self.frames[with_frame].active = true;
-            }
-        }
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<Error> {
+        self.levels.pop();
         ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<Error> {
+        let ctes = self.ctes();
+        let level = self.levels.len();
+        into_flow(self.judge.select(select, &ctes, level, &mut self.judged))
     }
 
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Error> {
-        match statement {
-            Statement::Insert(insert) => {
-                if let TableObject::TableName(name) = &insert.table {
-                    self.accounted.push(ptr::from_ref(name));
-                    return self.count(name, None);
-                }
-            }
-            Statement::Update(update) => self.targets.push(ptr::from_ref(&update.table.relation)),
-            Statement::Delete(delete) => {
-                let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
-                    &delete.from;
-                self.targets
-                    .extend(from.iter().map(|t| ptr::from_ref(&t.relation)));
-            }
-            Statement::Merge(merge) => self.targets.push(ptr::from_ref(&merge.table)),
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Error> {
-        self.factor_kinds.push(factor_kind(factor));
-        let TableFactor::Table { name, args, .. } = factor else {
+        if !is_dml(statement) {
             return ControlFlow::Continue(());
+        }
+        let ctes = self.ctes();
+        let entered = if self.is_query_body(statement) {
+            Ok(self.levels.len())
+        } else {
+            self.enter(Level {
+                ctes: ctes.clone(),
+                body: None,
+            })
         };
-        self.accounted.push(ptr::from_ref(name));
-        if args.is_some() {
-            // A set-returning function call, not a table.
-            return ControlFlow::Continue(());
-        }
-        let target = self.targets.contains(&ptr::from_ref(factor));
-        self.table(name, target)
+        let result = entered.and_then(|level| {
+            let (judge, judged) = (&self.judge, &mut self.judged);
+            match statement {
+                Statement::Insert(insert) => judge.insert(insert, &ctes, judged),
+                Statement::Update(update) => judge.update(update, &ctes, level, judged),
+                Statement::Delete(delete) => judge.delete(delete, &ctes, level, judged),
+                Statement::Merge(merge) => judge.merge(merge, &ctes, level, judged),
+                _ => Ok(()),
+            }
+        });
+        into_flow(result)
     }
 
-    fn post_visit_table_factor(&mut self, _factor: &TableFactor) -> ControlFlow<Error> {
-        self.factor_kinds.pop();
+    fn post_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Error> {
+        if is_dml(statement) && !self.is_query_body(statement) {
+            self.levels.pop();
+        }
         ControlFlow::Continue(())
     }
 
+    /// A relation no check judged: a position the verifier does not know, refused for a tenant
+    /// table.
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<Error> {
-        if self.accounted.contains(&ptr::from_ref(relation)) {
+        if self.judged.contains(&ptr::from_ref(relation)) {
             return ControlFlow::Continue(());
         }
-        // A relation outside any table factor: a position the walker never looks at.
-        self.count(relation, Some("a table reference in this position"))
+        let result = match self.judge.resolve(relation, &self.ctes(), false) {
+            Ok(Resolved::Tenant(tenant)) => Err(self.judge.refuse(
+                Some(tenant.table),
+                "a table reference in this position is not supported",
+            )),
+            Ok(Resolved::Cte | Resolved::Reference) => Ok(()),
+            Err(error) => Err(error),
+        };
+        into_flow(result)
+    }
+}
+
+fn into_flow(result: Result<(), Error>) -> ControlFlow<Error> {
+    match result {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(error) => ControlFlow::Break(error),
     }
 }
