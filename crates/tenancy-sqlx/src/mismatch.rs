@@ -38,4 +38,3 @@ pub(crate) fn read_stream<'e, T: Send + 'e>(
 ) -> BoxStream<'e, Result<T, sqlx::Error>> {
     stream.map_err(move |error| read(error, &tenant)).boxed()
 }
-

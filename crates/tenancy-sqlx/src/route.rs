@@ -15,7 +15,10 @@ use crate::scoped_query::ScopedQuery;
 #[derive(Debug)]
 pub(crate) enum Route<E> {
     /// Rewritten for `tenant`, which database errors are read against.
-    Scoped { query: ScopedQuery, tenant: TenantId },
+    Scoped {
+        query: ScopedQuery,
+        tenant: TenantId,
+    },
     /// Sent as written: only inside an unscoped section.
     Raw(E),
 }

@@ -129,9 +129,7 @@ impl<'p> Executor<'p> for &'_ TenantPool {
     {
         // Preparing only describes a statement; the scoped text is what would run.
         match Route::in_scope(&self.rewriter, sql) {
-            Ok(Route::Scoped { query, .. }) => {
-                self.pool.prepare_with(query.into_sql(), parameters)
-            }
+            Ok(Route::Scoped { query, .. }) => self.pool.prepare_with(query.into_sql(), parameters),
             Ok(Route::Raw(sql)) => self.pool.prepare_with(sql, parameters),
             Err(error) => async { Err(error.into()) }.boxed(),
         }
