@@ -17,9 +17,9 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
-/// Every event's target and `reason` field.
+/// The `reason` field of every audit event.
 #[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct Events(Arc<Mutex<Vec<Option<String>>>>);
 
 struct Reason(Option<String>);
 
@@ -35,10 +35,13 @@ impl Visit for Reason {
 
 impl<S: Subscriber> Layer<S> for Events {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() != AUDIT_TARGET {
+            return;
+        }
         let mut reason = Reason(None);
         event.record(&mut reason);
         if let Ok(mut events) = self.0.lock() {
-            events.push((event.metadata().target().to_owned(), reason.0));
+            events.push(reason.0);
         }
     }
 }
@@ -55,10 +58,6 @@ impl Events {
             .lock()
             .map(|events| events.clone())
             .unwrap_or_default()
-            .into_iter()
-            .filter(|(target, _)| target == AUDIT_TARGET)
-            .map(|(_, reason)| reason)
-            .collect()
     }
 }
 

@@ -180,48 +180,21 @@ async fn typed_columns_keep_their_types_next_to_an_explicit_tenant() -> TestResu
         .await
     })
     .await?;
-    let stored: Vec<(
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = sqlx::query_as(
-        "SELECT tenant_id, id, day::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
-                    ref::text, amount::text, payload::text, host(addr), tags::text
-             FROM events ORDER BY id",
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' | ', tenant_id, id, day,
+                          to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), ref, amount,
+                          payload, host(addr), tags)
+         FROM events ORDER BY id",
     )
     .fetch_all(db.pool())
     .await?;
     assert_eq!(
         stored,
         vec![
-            (
-                3,
-                1,
-                "2024-01-01".into(),
-                "2024-01-01 12:30".into(),
-                "6f1c2a4e-8d3b-4c1a-9e2f-0a1b2c3d4e5f".into(),
-                "12.50".into(),
-                "{\"a\": 1}".into(),
-                "10.0.0.1".into(),
-                "{x,y}".into()
-            ),
-            (
-                3,
-                2,
-                "2024-02-29".into(),
-                "2024-02-29 00:00".into(),
-                "00000000-0000-0000-0000-000000000000".into(),
-                "0.01".into(),
-                "[1, \"b\"]".into(),
-                "::1".into(),
-                "{}".into()
-            ),
+            "3 | 1 | 2024-01-01 | 2024-01-01 12:30 | 6f1c2a4e-8d3b-4c1a-9e2f-0a1b2c3d4e5f | 12.50 \
+             | {\"a\": 1} | 10.0.0.1 | {x,y}",
+            "3 | 2 | 2024-02-29 | 2024-02-29 00:00 | 00000000-0000-0000-0000-000000000000 | 0.01 \
+             | [1, \"b\"] | ::1 | {}",
         ]
     );
     db.cleanup().await?;
