@@ -50,6 +50,19 @@ pub enum Error {
         source: sqlx::migrate::MigrateError,
     },
 
+    /// The pool's connections resolve unqualified table names differently from the rewriter, so
+    /// a table in another schema or a temporary table could stand in for the one it checked.
+    #[error(
+        "the pool's connections use search_path = {found:?}, but the rewriter resolves unqualified \
+         tables in public: build the pool with TenantPool::connect_with, or add the startup \
+         option search_path=\"public, pg_temp\" (PgConnectOptions::options with \
+         tenancy_sqlx::SEARCH_PATH), or run ALTER ROLE <app role> SET search_path = public, pg_temp"
+    )]
+    SearchPath {
+        /// The `search_path` a connection reported.
+        found: String,
+    },
+
     /// The database or the driver failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),

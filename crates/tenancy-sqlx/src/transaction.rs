@@ -1,4 +1,4 @@
-//! A transaction bound to one tenant.
+//! A transaction bound to one tenant, or to an audited unscoped section.
 
 use std::sync::Arc;
 
@@ -10,19 +10,28 @@ use sqlx::{Either, Execute, Executor, PgPool, SqlStr, Transaction};
 use tenancy_core::{Rewriter, TenantId};
 
 use crate::error::Error;
-use crate::scoped_query::ScopedQuery;
+use crate::mismatch;
+use crate::route::Route;
+use crate::search_path::SEARCH_PATH;
 
 /// The setting row-level-security policies read (see [`crate::rls`]).
 pub const TENANT_SETTING: &str = "tenancy.tenant_id";
 
 /// A transaction in which every statement is scoped to the tenant it began with.
 ///
-/// The tenant is fixed when the transaction begins (from the scope that called
-/// [`TenantPool::begin`](crate::TenantPool::begin)). With row-level security on, the transaction
-/// first runs `set_config('tenancy.tenant_id', $1, true)`: the setting is transaction-local, so it
-/// vanishes at commit or rollback and a pooled connection never carries a tenant into its next
-/// checkout — also behind PgBouncer in transaction mode. Dropping the transaction without commit
-/// rolls it back.
+/// The scope is fixed when the transaction begins (from the scope that called
+/// [`TenantPool::begin`](crate::TenantPool::begin)):
+///
+/// - **In a tenant scope**, every statement is rewritten for that tenant. With row-level security
+///   on, the transaction first runs `set_config('tenancy.tenant_id', $1, true)` (and sets
+///   `search_path` to [`SEARCH_PATH`](crate::SEARCH_PATH) in the same statement): the settings
+///   are transaction-local, so they vanish at commit or rollback and a pooled connection never
+///   carries a tenant into its next checkout — also behind PgBouncer in transaction mode.
+/// - **In an audited [`tenancy_core::unscoped`] section**, statements run as written, and only
+///   while the calling task is still inside an unscoped section; anywhere else they fail with
+///   `NoTenant`.
+///
+/// Dropping the transaction without commit rolls it back.
 ///
 /// # Example
 /// ```no_run
@@ -45,34 +54,58 @@ pub const TENANT_SETTING: &str = "tenancy.tenant_id";
 pub struct TenantTransaction {
     inner: Transaction<'static, Postgres>,
     rewriter: Arc<Rewriter>,
-    tenant: TenantId,
+    scope: TransactionScope,
+}
+
+/// What a [`TenantTransaction`] was begun for.
+#[derive(Debug, Clone)]
+pub(crate) enum TransactionScope {
+    Tenant(TenantId),
+    Unscoped,
 }
 
 impl TenantTransaction {
     pub(crate) async fn begin(
         pool: &PgPool,
         rewriter: Arc<Rewriter>,
-        tenant: TenantId,
+        scope: TransactionScope,
         row_level_security: bool,
     ) -> Result<Self, Error> {
         let mut inner = pool.begin().await?;
-        if row_level_security {
-            sqlx::query("SELECT set_config('tenancy.tenant_id', $1, true)")
+        if let (TransactionScope::Tenant(tenant), true) = (&scope, row_level_security) {
+            // The round trip RLS pays anyway also pins name resolution for this transaction,
+            // whatever the pool's connections were built with.
+            sqlx::query("SELECT set_config('tenancy.tenant_id', $1, true), set_config('search_path', $2, true)")
                 .bind(tenant.to_string())
+                .bind(SEARCH_PATH)
                 .execute(&mut *inner)
                 .await?;
         }
         Ok(Self {
             inner,
             rewriter,
-            tenant,
+            scope,
         })
     }
 
-    /// The tenant every statement of this transaction is scoped to.
+    /// The tenant every statement of this transaction is scoped to; `None` for a transaction
+    /// begun in an unscoped section.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use tenancy_sqlx::{core::{context, TenantId}, TenantPool};
+    ///
+    /// # async fn run(db: TenantPool) -> Result<(), tenancy_sqlx::Error> {
+    /// let tx = context::scope(TenantId::Int(7), db.begin()).await?;
+    /// assert_eq!(tx.tenant(), Some(&TenantId::Int(7)));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
-    pub fn tenant(&self) -> &TenantId {
-        &self.tenant
+    pub fn tenant(&self) -> Option<&TenantId> {
+        match &self.scope {
+            TransactionScope::Tenant(tenant) => Some(tenant),
+            TransactionScope::Unscoped => None,
+        }
     }
 
     /// Commits the transaction.
@@ -95,6 +128,15 @@ impl TenantTransaction {
     pub(crate) fn connection(&mut self) -> &mut PgConnection {
         &mut self.inner
     }
+
+    fn route<'q, E: Execute<'q, Postgres>>(&self, query: E) -> Result<Route<E>, Error> {
+        match &self.scope {
+            TransactionScope::Tenant(tenant) => {
+                Route::for_tenant(&self.rewriter, tenant.clone(), query)
+            }
+            TransactionScope::Unscoped => Route::raw_if_unscoped(query),
+        }
+    }
 }
 
 type Step = Either<PgQueryResult, PgRow>;
@@ -107,8 +149,11 @@ impl<'t> Executor<'t> for &'t mut TenantTransaction {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        match ScopedQuery::new(&self.rewriter, &self.tenant, query) {
-            Ok(scoped) => self.inner.fetch_many(scoped),
+        match self.route(query) {
+            Ok(Route::Scoped { query, tenant }) => {
+                mismatch::read_stream(self.inner.fetch_many(query), tenant)
+            }
+            Ok(Route::Raw(query)) => self.inner.fetch_many(query),
             Err(error) => stream::once(async { Err(error.into()) }).boxed(),
         }
     }
@@ -121,8 +166,13 @@ impl<'t> Executor<'t> for &'t mut TenantTransaction {
         't: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        match ScopedQuery::new(&self.rewriter, &self.tenant, query) {
-            Ok(scoped) => self.inner.fetch_optional(scoped),
+        match self.route(query) {
+            Ok(Route::Scoped { query, tenant }) => self
+                .inner
+                .fetch_optional(query)
+                .map(move |result| result.map_err(|error| mismatch::read(error, &tenant)))
+                .boxed(),
+            Ok(Route::Raw(query)) => self.inner.fetch_optional(query),
             Err(error) => async { Err(error.into()) }.boxed(),
         }
     }
@@ -135,8 +185,11 @@ impl<'t> Executor<'t> for &'t mut TenantTransaction {
     where
         't: 'e,
     {
-        match ScopedQuery::new(&self.rewriter, &self.tenant, sql) {
-            Ok(scoped) => self.inner.prepare_with(scoped.into_sql(), parameters),
+        match self.route(sql) {
+            Ok(Route::Scoped { query, .. }) => {
+                self.inner.prepare_with(query.into_sql(), parameters)
+            }
+            Ok(Route::Raw(sql)) => self.inner.prepare_with(sql, parameters),
             Err(error) => async { Err(error.into()) }.boxed(),
         }
     }
@@ -148,8 +201,9 @@ impl<'t> Executor<'t> for &'t mut TenantTransaction {
     where
         't: 'e,
     {
-        match ScopedQuery::new(&self.rewriter, &self.tenant, sql) {
-            Ok(scoped) => self.inner.describe(scoped.into_sql()),
+        match self.route(sql) {
+            Ok(Route::Scoped { query, .. }) => self.inner.describe(query.into_sql()),
+            Ok(Route::Raw(sql)) => self.inner.describe(sql),
             Err(error) => async { Err(error.into()) }.boxed(),
         }
     }

@@ -147,7 +147,7 @@ async fn a_transaction_keeps_its_tenant_and_rolls_back_on_drop() -> TestResult {
     let pool = TenantPool::new(db.pool().clone(), catalog());
     context::scope(TenantId::Int(3), async {
         let mut tx = pool.begin().await?;
-        assert_eq!(tx.tenant(), &TenantId::Int(3));
+        assert_eq!(tx.tenant(), Some(&TenantId::Int(3)));
         sqlx::query("DELETE FROM tasks").execute(&mut tx).await?;
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
             .fetch_one(&mut tx)

@@ -10,10 +10,11 @@
 #[cfg(feature = "baseline")]
 pub mod plain;
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tenancy_core::{Catalog, CatalogBuilder, TableName};
 use tenancy_sqlx::citus::{Citus, ReadinessOptions, plan_distribution};
 
@@ -106,13 +107,19 @@ pub async fn database_url(config: &Config) -> anyhow::Result<String> {
 
 /// Connects and, with `migrate`, applies the bundled migrations and [`distribute`]s.
 ///
+/// Every connection resolves table names the way the rewriter does (`search_path = public,
+/// pg_temp`, see `docs/sqlx.md`), so no other schema or temporary table can stand in for one.
+///
 /// # Errors
 /// Connection or migration failures.
 pub async fn connect(url: &str, max_connections: u32, migrate: bool) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| anyhow::anyhow!("invalid database URL: {e}"))?
+        .options([("search_path", tenancy_sqlx::SEARCH_PATH)]);
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(url)
+        .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
     if migrate {
