@@ -95,7 +95,10 @@ fn rewrite_renders_a_quoted_literal_with_tenant() -> TestResult {
 
     let uuid = "67e55044-10b1-426f-9247-bb680e5fe0c8";
     let out = assert_ok(&rewrite(&["--tenant", uuid], "SELECT body FROM comments")?);
-    assert!(out.contains(&format!("org_id = '{uuid}'")), "{out}");
+    assert!(
+        out.contains(&format!("org_id = CAST('{uuid}' AS UUID)")),
+        "{out}"
+    );
     Ok(())
 }
 

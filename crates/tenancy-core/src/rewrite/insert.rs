@@ -184,6 +184,10 @@ impl Scope<'_> {
             *value = self.tenant_value();
             return;
         }
+        if *value == self.tenant_expr() {
+            // Explain mode, and the statement spells the very tenant literal: nothing to check.
+            return;
+        }
         if let Some(text) = literal_text(value) {
             self.literals.push(TenantLiteral {
                 table: table.clone(),
