@@ -1,0 +1,274 @@
+//! Bounds on what one statement may cost, checked before the parser builds a syntax tree.
+//!
+//! sqlparser builds operator chains (`a OR b OR ...`, `x::int::int`, `q UNION q UNION ...`) in a
+//! loop, so its parser never runs deep, but the tree it returns is as deep as the chain is long.
+//! Every pass over that tree that recurses without growing its stack overflows on a deep enough
+//! tree and aborts the process: the compiler-generated `Drop`, `Clone` and `PartialEq`, and the
+//! walker. [`check_tokens`] computes an upper bound of the tree's depth from the token vector the
+//! parser is about to consume and refuses the statement above [`MAX_DEPTH`]. The measurements the
+//! limit rests on are in `docs/rewriter.md` ("Limits").
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+use super::statement::{refused, statement_keywords};
+use crate::error::{Error, RefusalKind};
+
+/// The largest statement text accepted, in bytes: tokens take several times the text's size, so
+/// this bounds the memory one rewrite can take (PostgreSQL's own limit is 1 GiB).
+pub(super) const MAX_SQL_BYTES: usize = 8 * 1024 * 1024;
+
+/// The largest accepted depth bound ([`depth_bound`]). A debug build overflows a 2 MiB thread at
+/// about 1,800 on the worst shape measured (comparing two parsed trees of an `OR` chain); this
+/// leaves twice that margin and lets ordinary large statements through.
+pub(super) const MAX_DEPTH: usize = 900;
+
+/// How deep sqlparser may recurse while parsing (its own default, set explicitly so an upgrade
+/// cannot change it unseen). It bounds nesting through parentheses, subqueries and prefix
+/// operators; the depth bound covers what the parser builds in loops.
+pub(super) const PARSER_RECURSION_LIMIT: usize = 50;
+
+/// Syntax-tree levels one bracket level may add (`(SELECT ...)` is a subquery, a query, a body,
+/// a select and its clause), counted so the bound stays an upper bound.
+const LEVELS_PER_BRACKET: usize = 5;
+
+/// Refuses text that is too long to rewrite in bounded memory.
+pub(super) fn check_size(sql: &str) -> Result<(), Error> {
+    if sql.len() <= MAX_SQL_BYTES {
+        return Ok(());
+    }
+    Err(refused(
+        &statement_keywords(&sql[..sql.floor_char_boundary(256)]),
+        RefusalKind::TooLarge,
+        None,
+        &format!(
+            "the statement is {} bytes long and the limit is {MAX_SQL_BYTES}: split it into \
+             several statements, or bind large values as parameters",
+            sql.len()
+        ),
+    ))
+}
+
+/// Refuses a statement whose syntax tree could be deeper than [`MAX_DEPTH`].
+pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Error> {
+    let bound = depth_bound(tokens);
+    if bound <= MAX_DEPTH {
+        return Ok(());
+    }
+    Err(too_deep(sql, &format!("about {bound} levels")))
+}
+
+/// The refusal for a statement nested too deeply: by the depth bound, or by the parser's
+/// recursion limit (`nesting` says which).
+pub(super) fn too_deep(sql: &str, nesting: &str) -> Error {
+    refused(
+        &statement_keywords(&sql[..sql.floor_char_boundary(256)]),
+        RefusalKind::TooLarge,
+        None,
+        &format!(
+            "it nests {nesting} deep (operator chains, set operations and parentheses; the limit \
+             is {MAX_DEPTH}): compare with `= ANY($1)` and bind an array instead of a long OR \
+             chain, use IN (...) lists, send many UNION arms as several statements, or move \
+             nested subqueries into a WITH clause"
+        ),
+    )
+}
+
+/// One bracket level while counting: chain tokens since the last comma, the deepest child level
+/// closed since then, the deepest comma-separated segment so far, and the set operations.
+#[derive(Default)]
+struct Level {
+    chain: usize,
+    child: usize,
+    deepest: usize,
+    set_operations: usize,
+}
+
+impl Level {
+    fn end_segment(&mut self) {
+        self.deepest = self.deepest.max(self.chain + self.child);
+        self.chain = 0;
+        self.child = 0;
+    }
+
+    fn bound(mut self) -> usize {
+        self.end_segment();
+        self.set_operations + self.deepest + LEVELS_PER_BRACKET
+    }
+}
+
+/// An upper bound of the depth of the syntax tree the parser builds from `tokens`.
+///
+/// A node deeper than its parent is built either by the parser recursing (through brackets,
+/// bounded by [`PARSER_RECURSION_LIMIT`] as well) or by a loop consuming an operator token. So
+/// per bracket level the bound is the level's set operations plus the most chain tokens in one
+/// comma-separated segment (with the deepest bracket level closed inside it), plus a constant.
+/// Operands of one operator chain never straddle a comma at their own level, so lists (`IN`
+/// lists, VALUES rows, select lists, arguments) count as their deepest element, not their sum;
+/// set operations do straddle commas (`SELECT a, b UNION SELECT c, d`) and are never reset.
+/// Literals, names, placeholders and `.` (sqlparser collects field access in a flat list) add
+/// nothing.
+pub(super) fn depth_bound(tokens: &[TokenWithSpan]) -> usize {
+    let mut stack = vec![Level::default()];
+    for token in tokens {
+        let Some(top) = stack.last_mut() else {
+            break;
+        };
+        match &token.token {
+            Token::Comma => top.end_segment(),
+            Token::LParen | Token::LBrace => stack.push(Level::default()),
+            Token::LBracket => {
+                top.chain += 1;
+                stack.push(Level::default());
+            }
+            Token::RParen | Token::RBrace | Token::RBracket => close(&mut stack),
+            Token::Word(word) if word.quote_style.is_none() => match word.keyword {
+                Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT | Keyword::MINUS => {
+                    top.set_operations += 1;
+                }
+                keyword if chains(keyword) => top.chain += 1,
+                _ => {}
+            },
+            token if !flat(token) => top.chain += 1,
+            _ => {}
+        }
+    }
+    while stack.len() > 1 {
+        close(&mut stack);
+    }
+    stack.pop().map_or(0, Level::bound)
+}
+
+/// Closes the innermost bracket level; a stray closing bracket (a syntax error the parser
+/// reports) is ignored.
+fn close(stack: &mut Vec<Level>) {
+    if stack.len() > 1
+        && let Some(level) = stack.pop()
+        && let Some(parent) = stack.last_mut()
+    {
+        parent.child = parent.child.max(level.bound());
+    }
+}
+
+/// Keywords that sqlparser's expression loop treats as operators (its dialects'
+/// `get_next_precedence`), the prefix `NOT`, and `CASE`.
+fn chains(keyword: Keyword) -> bool {
+    matches!(
+        keyword,
+        Keyword::OR
+            | Keyword::AND
+            | Keyword::XOR
+            | Keyword::NOT
+            | Keyword::IS
+            | Keyword::NOTNULL
+            | Keyword::IN
+            | Keyword::BETWEEN
+            | Keyword::OVERLAPS
+            | Keyword::LIKE
+            | Keyword::ILIKE
+            | Keyword::RLIKE
+            | Keyword::REGEXP
+            | Keyword::MATCH
+            | Keyword::GLOB
+            | Keyword::SIMILAR
+            | Keyword::MEMBER
+            | Keyword::OPERATOR
+            | Keyword::DIV
+            | Keyword::COLLATE
+            | Keyword::AT
+            | Keyword::ESCAPE
+            | Keyword::GLOBAL
+            | Keyword::CASE
+    )
+}
+
+/// Tokens that never make the tree deeper: every other non-word token is an operator (or
+/// punctuation that only an operator-like construct uses) and counts.
+fn flat(token: &Token) -> bool {
+    matches!(
+        token,
+        Token::EOF
+            | Token::Whitespace(_)
+            | Token::Word(_)
+            | Token::Number(..)
+            | Token::Char(_)
+            | Token::Placeholder(_)
+            | Token::SemiColon
+            | Token::Period
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::TripleSingleQuotedString(_)
+            | Token::TripleDoubleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+            | Token::DoubleQuotedByteStringLiteral(_)
+            | Token::TripleSingleQuotedByteStringLiteral(_)
+            | Token::TripleDoubleQuotedByteStringLiteral(_)
+            | Token::SingleQuotedRawStringLiteral(_)
+            | Token::DoubleQuotedRawStringLiteral(_)
+            | Token::TripleSingleQuotedRawStringLiteral(_)
+            | Token::TripleDoubleQuotedRawStringLiteral(_)
+            | Token::NationalStringLiteral(_)
+            | Token::QuoteDelimitedStringLiteral(_)
+            | Token::NationalQuoteDelimitedStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+            | Token::HexStringLiteral(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+
+    use super::*;
+
+    fn bound(sql: &str) -> usize {
+        match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() {
+            Ok(tokens) => depth_bound(&tokens),
+            Err(e) => panic!("{sql}: {e}"),
+        }
+    }
+
+    #[test]
+    fn chains_count_once_per_operator() {
+        let base = bound("SELECT a FROM t WHERE a");
+        assert_eq!(bound("SELECT a FROM t WHERE a OR b OR c"), base + 2);
+        assert_eq!(bound("SELECT a FROM t WHERE a = 1 AND b = 2"), base + 3);
+        assert_eq!(bound("SELECT a::int::int FROM t WHERE a"), base + 2);
+        assert_eq!(
+            bound("SELECT a FROM t UNION SELECT a FROM t WHERE a"),
+            base + 1
+        );
+        // Quoted names and strings that spell operators are not operators.
+        assert_eq!(bound("SELECT \"or\", 'AND' FROM t WHERE a"), base);
+    }
+
+    #[test]
+    fn lists_count_their_deepest_element_and_set_operations_their_sum() {
+        let one = bound("SELECT a FROM t WHERE a IN ($1)");
+        let many = (1..=5_000)
+            .map(|i| format!("${i}::int"))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            bound(&format!("SELECT a FROM t WHERE a IN ({})", many.join(", "))),
+            one + 1
+        );
+        let arms = vec!["SELECT a, b FROM t"; 50].join(" UNION ALL ");
+        assert_eq!(bound(&arms), 49 + LEVELS_PER_BRACKET);
+    }
+
+    #[test]
+    fn brackets_add_their_nesting() {
+        let flat = bound("SELECT a");
+        assert_eq!(bound("SELECT ((a))"), flat + 2 * LEVELS_PER_BRACKET);
+        assert_eq!(
+            bound("SELECT (a + (b + c)) + d"),
+            flat + 3 + 2 * LEVELS_PER_BRACKET
+        );
+        // Unbalanced brackets (syntax errors) still give a bound.
+        assert!(bound("SELECT ((((a") >= flat + 4 * LEVELS_PER_BRACKET);
+        assert_eq!(bound("SELECT a))"), flat);
+    }
+}
