@@ -10,7 +10,8 @@
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
 
-use super::statement::{refused, statement_keywords};
+use super::limits::leading_keyword;
+use super::statement::refused;
 use crate::error::{Error, RefusalKind};
 
 /// Refuses text holding a NUL byte: PostgreSQL's protocol ends the text there.
@@ -31,7 +32,7 @@ pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Er
     for (i, token) in tokens.iter().enumerate() {
         if let Some(reason) = differs(&token.token, &tokens[i + 1..]) {
             return Err(refused(
-                &statement_keywords(sql),
+                &leading_keyword(sql),
                 RefusalKind::Shape,
                 None,
                 reason,

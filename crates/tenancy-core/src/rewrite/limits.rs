@@ -11,7 +11,7 @@
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::statement::{refused, statement_keywords};
+use super::statement::refused;
 use crate::error::{Error, RefusalKind};
 
 /// The largest statement text accepted, in bytes: tokens take several times the text's size, so
@@ -38,7 +38,7 @@ pub(super) fn check_size(sql: &str) -> Result<(), Error> {
         return Ok(());
     }
     Err(refused(
-        &statement_keywords(&sql[..sql.floor_char_boundary(256)]),
+        &leading_keyword(sql),
         RefusalKind::TooLarge,
         None,
         &format!(
@@ -62,7 +62,7 @@ pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Er
 /// recursion limit (`nesting` says which).
 pub(super) fn too_deep(sql: &str, nesting: &str) -> Error {
     refused(
-        &statement_keywords(&sql[..sql.floor_char_boundary(256)]),
+        &leading_keyword(sql),
         RefusalKind::TooLarge,
         None,
         &format!(
@@ -72,6 +72,20 @@ pub(super) fn too_deep(sql: &str, nesting: &str) -> Error {
              nested subqueries into a WITH clause"
         ),
     )
+}
+
+/// The statement's first word, upper-cased, to name it in a refusal without reading the rest.
+pub(super) fn leading_keyword(sql: &str) -> String {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    if word.is_empty() {
+        "statement".to_owned()
+    } else {
+        word.to_ascii_uppercase()
+    }
 }
 
 /// One bracket level while counting: chain tokens since the last comma, the deepest child level

@@ -1,0 +1,287 @@
+//! No input takes the rewriter down: statements whose syntax tree would be too deep for a small
+//! stack are refused before the parser builds it, in bounded time, and ordinary big statements
+//! are still rewritten.
+//!
+//! Every case runs on a thread with a 2 MiB stack, the size of a tokio worker's: a stack overflow
+//! aborts the whole test binary, so a regression cannot pass unnoticed. Test binaries are debug
+//! builds, whose stack frames are the largest.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use tenancy_core::{Catalog, Error, RefusalKind, Rewriter, TenantId};
+
+const STACK: usize = 2 * 1024 * 1024;
+
+/// How long refusing the largest hostile statement (about 2 MB of text) may take in a debug
+/// build on a busy machine: linear work, far from the seconds a quadratic pass would need.
+const REFUSAL_TIME: Duration = Duration::from_secs(10);
+
+fn rewriter() -> Rewriter {
+    let catalog = Catalog::builder()
+        .tenant_table("tasks")
+        .reference_table("plans")
+        .build()
+        .expect("test catalog is valid");
+    Rewriter::new(catalog)
+}
+
+/// Runs `f` on a thread with a 2 MiB stack and returns its result.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let handle = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(f)
+        .expect("spawn a test thread");
+    match handle.join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Rewrites `sql` on a small stack, also re-parsing the output and comparing it with a second
+/// parse: the verifier's re-parse of the rendered text costs about this much stack.
+fn rewrite_small(sql: String) -> Result<String, Error> {
+    rewrite_and_bind(sql, None)
+}
+
+/// [`rewrite_small`], then binds tenant 1 after `arguments` parameters when given.
+fn rewrite_and_bind(sql: String, arguments: Option<usize>) -> Result<String, Error> {
+    on_small_stack(move || {
+        let rewritten = rewriter().rewrite_uncached(&sql)?;
+        if let Some(arguments) = arguments {
+            rewritten.bind(&TenantId::Int(1), arguments)?;
+        }
+        let out = rewritten.to_string();
+        let dialect = PostgreSqlDialect {};
+        let first = Parser::parse_sql(&dialect, &out);
+        let second = Parser::parse_sql(&dialect, &out);
+        assert!(first.is_ok() && first == second, "the output re-parses");
+        Ok(out)
+    })
+}
+
+fn join(n: usize, item: impl Fn(usize) -> String, separator: &str) -> String {
+    (1..=n).map(item).collect::<Vec<_>>().join(separator)
+}
+
+/// Statement shapes whose syntax tree grows one level per repetition.
+fn hostile(shape: &str, n: usize) -> String {
+    match shape {
+        "UNION chain" => join(n, |_| "SELECT id FROM tasks".into(), " UNION "),
+        "INTERSECT chain" => join(n, |_| "SELECT id FROM tasks".into(), " INTERSECT "),
+        "OR chain" => format!(
+            "SELECT id FROM tasks WHERE {}",
+            join(n, |i| format!("id = {i}"), " OR ")
+        ),
+        "AND chain" => format!(
+            "SELECT id FROM tasks WHERE {}",
+            join(n, |i| format!("id <> ${i}"), " AND ")
+        ),
+        "a + a + ..." => format!("SELECT {} FROM tasks", join(n, |_| "id".into(), " + ")),
+        "string concat" => format!("SELECT {} FROM tasks", join(n, |_| "title".into(), " || ")),
+        "casts" => format!("SELECT id{} FROM tasks", "::int".repeat(n)),
+        "IS NULL chain" => format!("SELECT id{} FROM tasks", " IS NULL".repeat(n)),
+        "COLLATE chain" => format!("SELECT title{} FROM tasks", " COLLATE \"C\"".repeat(n)),
+        "AT TIME ZONE chain" => {
+            format!("SELECT now(){} FROM tasks", " AT TIME ZONE 'UTC'".repeat(n))
+        }
+        "json arrows" => format!("SELECT doc{} FROM tasks", " -> 'k'".repeat(n)),
+        "subscripts" => format!("SELECT tags{} FROM tasks", "[1]".repeat(n)),
+        "NOT NOT NOT" => format!("SELECT id FROM tasks WHERE {}done", "NOT ".repeat(n)),
+        "- - -" => format!("SELECT {}id FROM tasks", "- ".repeat(n)),
+        "nested parentheses" => {
+            format!("SELECT {}id{} FROM tasks", "(".repeat(n), ")".repeat(n))
+        }
+        "nested subqueries" => format!(
+            "SELECT id FROM tasks WHERE id IN {}(1){}",
+            "(SELECT id FROM tasks WHERE id IN ".repeat(n),
+            ")".repeat(n)
+        ),
+        "nested derived tables" => format!(
+            "SELECT id FROM {}tasks{}",
+            "(SELECT id FROM ".repeat(n),
+            ") AS s".repeat(n)
+        ),
+        "nested CASE" => format!(
+            "SELECT {}id{} FROM tasks",
+            "CASE WHEN done THEN ".repeat(n),
+            " END".repeat(n)
+        ),
+        "parenthesised OR groups" => format!(
+            "SELECT id FROM tasks WHERE {}",
+            join(n, |i| format!("(id = {i} OR id = -{i})"), " OR ")
+        ),
+        other => panic!("unknown shape {other}"),
+    }
+}
+
+const SHAPES: [&str; 19] = [
+    "UNION chain",
+    "INTERSECT chain",
+    "OR chain",
+    "AND chain",
+    "a + a + ...",
+    "string concat",
+    "casts",
+    "IS NULL chain",
+    "COLLATE chain",
+    "AT TIME ZONE chain",
+    "json arrows",
+    "subscripts",
+    "NOT NOT NOT",
+    "- - -",
+    "nested parentheses",
+    "nested subqueries",
+    "nested derived tables",
+    "nested CASE",
+    "parenthesised OR groups",
+];
+
+#[test]
+fn hostile_shapes_are_refused_cleanly_at_every_size() {
+    for shape in SHAPES {
+        for n in [10, 100, 1_000, 10_000, 100_000] {
+            let sql = hostile(shape, n);
+            let started = Instant::now();
+            let result = rewrite_small(sql);
+            let elapsed = started.elapsed();
+            assert!(elapsed < REFUSAL_TIME, "{shape} x{n} took {elapsed:?}");
+            match result {
+                // Small instances are ordinary statements.
+                Ok(_) => assert!(n <= 100, "{shape} x{n} was accepted"),
+                Err(Error::Refused {
+                    kind: RefusalKind::TooLarge,
+                    reason,
+                    ..
+                }) => assert!(
+                    reason.contains("split") || reason.contains("WITH"),
+                    "{reason}"
+                ),
+                // sqlparser reports its recursion limit inside prefix constructs as a syntax
+                // error of its own.
+                Err(Error::Parse { message, .. })
+                    if ["NOT NOT NOT", "nested CASE", "- - -"].contains(&shape) && n > 10 =>
+                {
+                    assert!(!message.is_empty());
+                }
+                Err(other) => panic!("{shape} x{n}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_refusal_says_what_to_do() {
+    let sql = hostile("OR chain", 2_000);
+    match rewrite_small(sql) {
+        Err(error @ Error::Refused { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.starts_with("SELECT refused: it nests about"),
+                "{message}"
+            );
+            assert!(message.contains("= ANY($1)"), "{message}");
+            assert!(!message.contains('\n'));
+        }
+        other => panic!("{other:?}"),
+    }
+    match rewrite_small(hostile("nested parentheses", 100)) {
+        Err(Error::Refused {
+            kind: RefusalKind::TooLarge,
+            reason,
+            ..
+        }) => assert!(reason.contains("recursion limit"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_deepest_accepted_chains_survive_the_whole_pipeline_on_a_small_stack() {
+    // Just under the limit (the depth bound counts `=` and `OR` alike, plus the query level).
+    for (shape, n) in [
+        ("OR chain", 440),
+        ("UNION chain", 880),
+        ("casts", 880),
+        ("a + a + ...", 880),
+        ("json arrows", 880),
+    ] {
+        let result = rewrite_small(hostile(shape, n));
+        assert!(result.is_ok(), "{shape} x{n}: {result:?}");
+    }
+}
+
+#[test]
+fn ordinary_big_statements_are_rewritten() {
+    let in_list = format!(
+        "SELECT id FROM tasks WHERE id IN ({})",
+        join(10_000, |i| format!("${i}"), ", ")
+    );
+    let mut insert = String::from("INSERT INTO tasks (title, done, due) VALUES ");
+    for i in 1..=1_000 {
+        let sep = if i == 1 { "" } else { ", " };
+        let _ = write!(
+            insert,
+            "{sep}('task {i}', {}, '2024-01-01'::date + {i})",
+            i % 2 == 0
+        );
+    }
+    let and_chain = format!(
+        "SELECT id FROM tasks WHERE {}",
+        join(200, |i| format!("col{i} = ${i}"), " AND ")
+    );
+    let union_all = join(
+        100,
+        |i| format!("SELECT id, title FROM tasks WHERE id = {i}"),
+        " UNION ALL ",
+    );
+    let case = format!(
+        "SELECT CASE {} ELSE 'other' END FROM tasks",
+        join(200, |i| format!("WHEN id = {i} THEN 'n{i}'"), " ")
+    );
+    let wide = format!(
+        "SELECT {} FROM tasks",
+        join(300, |i| format!("(c{i} + 1)::text AS c{i}"), ", ")
+    );
+    let values_in = format!(
+        "SELECT id FROM tasks WHERE (id, title) IN ({})",
+        join(2_000, |i| format!("({i}, 'x{i}')"), ", ")
+    );
+    for (name, sql, params) in [
+        ("10,000-element IN list", in_list, 10_000),
+        ("1,000-row INSERT", insert, 0),
+        ("200-term AND chain", and_chain, 200),
+        ("100 UNION ALL arms", union_all, 0),
+        ("CASE with 200 WHEN arms", case, 0),
+        ("300 computed columns", wide, 0),
+        ("2,000-row IN of rows", values_in, 0),
+    ] {
+        let out = rewrite_and_bind(sql, Some(params)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tenant = format!("${}", params + 1);
+        assert!(out.contains(&tenant), "{name} is scoped: {}", &out[..200]);
+    }
+}
+
+#[test]
+fn text_beyond_the_size_limit_is_refused_without_parsing() {
+    let sql = format!(
+        "SELECT id FROM tasks WHERE title IN ({})",
+        join(800_000, |i| format!("'{i:08}'"), ",")
+    );
+    assert!(sql.len() > 8 * 1024 * 1024);
+    let started = Instant::now();
+    match rewrite_small(sql) {
+        Err(Error::Refused {
+            kind: RefusalKind::TooLarge,
+            statement,
+            reason,
+            ..
+        }) => {
+            assert_eq!(statement, "SELECT");
+            assert!(reason.contains("bytes long"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
