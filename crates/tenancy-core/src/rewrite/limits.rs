@@ -28,9 +28,24 @@ pub(super) const MAX_DEPTH: usize = 900;
 /// operators; the depth bound covers what the parser builds in loops.
 pub(super) const PARSER_RECURSION_LIMIT: usize = 50;
 
+/// The stack sqlparser's stack-growing passes (the parser, `Display` of expressions and set
+/// operations, the derived visitors) keep free before they continue on a new heap segment. The
+/// `recursive` crate's default, 128 KiB, is less than one step of a debug build's parser on
+/// nested join groups takes: 45 nested `(a JOIN (b JOIN ...))` overflowed 2 MiB threads of
+/// many sizes. 256 KiB measured clean; this is twice that.
+const MIN_STACK_LEFT: usize = 512 * 1024;
+
 /// Syntax-tree levels one bracket level may add (`(SELECT ...)` is a subquery, a query, a body,
 /// a select and its clause), counted so the bound stays an upper bound.
 const LEVELS_PER_BRACKET: usize = 5;
+
+/// Makes sqlparser's recursive passes move to a new stack segment while [`MIN_STACK_LEFT`] is
+/// still free. The setting is process-wide; it is only ever raised, never lowered.
+pub(super) fn reserve_stack() {
+    if recursive::get_minimum_stack_size() < MIN_STACK_LEFT {
+        recursive::set_minimum_stack_size(MIN_STACK_LEFT);
+    }
+}
 
 /// Refuses text that is too long to rewrite in bounded memory.
 pub(super) fn check_size(sql: &str) -> Result<(), Error> {
@@ -55,21 +70,37 @@ pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Er
     if bound <= MAX_DEPTH {
         return Ok(());
     }
-    Err(too_deep(sql, &format!("about {bound} levels")))
+    Err(too_deep(
+        sql,
+        &format!(
+            "its syntax tree could be {bound} levels deep and the limit is {MAX_DEPTH} (operator \
+             chains, set operations and brackets count)"
+        ),
+    ))
 }
 
-/// The refusal for a statement nested too deeply: by the depth bound, or by the parser's
-/// recursion limit (`nesting` says which).
-pub(super) fn too_deep(sql: &str, nesting: &str) -> Error {
+/// The refusal for a statement nested too deeply, by the depth bound or by the parser's
+/// recursion limit (`what` says which), with what to do instead.
+pub(super) fn too_deep(sql: &str, what: &str) -> Error {
     refused(
         &leading_keyword(sql),
         RefusalKind::TooLarge,
         None,
         &format!(
-            "it nests {nesting} deep (operator chains, set operations and parentheses; the limit \
-             is {MAX_DEPTH}): compare with `= ANY($1)` and bind an array instead of a long OR \
-             chain, use IN (...) lists, send many UNION arms as several statements, or move \
-             nested subqueries into a WITH clause"
+            "{what}: compare with `= ANY($1)` and bind an array instead of a long OR chain, use \
+             IN (...) lists, split many UNION arms over several statements, or move nested \
+             subqueries into a WITH clause"
+        ),
+    )
+}
+
+/// The refusal when sqlparser's recursion limit stops the parser.
+pub(super) fn parser_too_deep(sql: &str) -> Error {
+    too_deep(
+        sql,
+        &format!(
+            "it nests brackets, subqueries or prefix operators deeper than the parser's limit of \
+             {PARSER_RECURSION_LIMIT} levels"
         ),
     )
 }

@@ -69,6 +69,7 @@ fn parse_error(message: &str, source: Option<ParserError>) -> Error {
 /// would build a syntax tree too deep for a small stack (`limits.rs`) is refused before the
 /// parser runs.
 fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
+    limits::reserve_stack();
     limits::check_size(sql)?;
     lexical::check_text(sql)?;
     let dialect = PostgreSqlDialect {};
@@ -95,10 +96,7 @@ fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
             ),
             None,
         )),
-        Err(ParserError::RecursionLimitExceeded) => Err(limits::too_deep(
-            sql,
-            "parentheses, subqueries or prefix operators more than the parser's recursion limit",
-        )),
+        Err(ParserError::RecursionLimitExceeded) => Err(limits::parser_too_deep(sql)),
         Err(error) => {
             let (first, rest) = split_first_word(sql);
             // sqlparser accepts `TABLE t` only inside parentheses; PostgreSQL defines it as
