@@ -43,27 +43,36 @@ pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Er
 }
 
 /// Why PostgreSQL reads `token` (followed by `rest`) other than sqlparser does, if it does.
+/// Names, numbers, punctuation and whitespace, most of any statement, return at the first match.
 fn differs(token: &Token, rest: &[TokenWithSpan]) -> Option<&'static str> {
     let next = rest.first().map(|t| &t.token);
-    match (token, next) {
+    match token {
+        Token::Whitespace(_)
+        | Token::Comma
+        | Token::Number(..)
+        | Token::Placeholder(_)
+        | Token::LParen
+        | Token::RParen
+        | Token::Period
+        | Token::SemiColon
+        | Token::Eq
+        | Token::EOF => None,
         // `U&"x"` is one identifier to PostgreSQL; sqlparser reads `U & "x"`, a bitwise AND.
-        (Token::Word(word), Some(Token::Ampersand))
-            if is_u(word)
-                && matches!(rest.get(1).map(|t| &t.token), Some(Token::Word(w)) if w.quote_style == Some('"')) =>
-        {
-            Some(
-                "U&\"...\" identifiers are not supported (sqlparser reads them as `U & \"...\"`); \
-                 write the name in plain double quotes",
-            )
-        }
+        Token::Word(word) => (is_u(word)
+            && matches!(next, Some(Token::Ampersand))
+            && matches!(rest.get(1).map(|t| &t.token), Some(Token::Word(w)) if w.quote_style == Some('"')))
+        .then_some(
+            "U&\"...\" identifiers are not supported (sqlparser reads them as `U & \"...\"`); \
+             write the name in plain double quotes",
+        ),
         // sqlparser does not know UESCAPE and decodes the string with `\` instead.
-        (Token::UnicodeStringLiteral(_), _) if uescape_follows(rest) => Some(
+        Token::UnicodeStringLiteral(_) if uescape_follows(rest) => Some(
             "UESCAPE is not supported; write the string with the default `\\` escape character \
              or as E'...'",
         ),
         // PostgreSQL does not start a dollar-quote tag with a digit: `$1$` is the parameter
         // `$1` followed by `$`, not the start of a string.
-        (Token::DollarQuotedString(quoted), _)
+        Token::DollarQuotedString(quoted)
             if quoted
                 .tag
                 .as_deref()
@@ -74,21 +83,21 @@ fn differs(token: &Token, rest: &[TokenWithSpan]) -> Option<&'static str> {
                  parameter $1); use a tag like $q$ or a plain string",
             )
         }
-        (Token::Whitespace(_), _) => None,
-        (token, next) if splits_comment(token, next.unwrap_or(&Token::EOF)) => Some(
-            "`--` or `/*` inside an operator starts a comment in PostgreSQL but not in \
-             sqlparser; put a space between the operator and the comment",
-        ),
-        (token, _) if holds_nul(token) => Some(
-            "a string escape produces a NUL byte, which PostgreSQL cannot store in text; bind \
-             the value as a parameter",
-        ),
-        _ => None,
+        token => match string_value(token) {
+            Some(value) => value.contains('\0').then_some(
+                "a string escape produces a NUL byte, which PostgreSQL cannot store in text; \
+                 bind the value as a parameter",
+            ),
+            None => splits_comment(token, next.unwrap_or(&Token::EOF)).then_some(
+                "`--` or `/*` inside an operator starts a comment in PostgreSQL but not in \
+                 sqlparser; put a space between the operator and the comment",
+            ),
+        },
     }
 }
 
 fn is_u(word: &Word) -> bool {
-    word.quote_style.is_none() && word.value.eq_ignore_ascii_case("u")
+    word.value.len() == 1 && word.quote_style.is_none() && word.value.eq_ignore_ascii_case("u")
 }
 
 /// Whether the next token other than whitespace and comments is `UESCAPE`.
@@ -128,10 +137,6 @@ fn custom(token: &Token) -> Option<&str> {
         Token::CustomBinaryOperator(text) => Some(text),
         _ => None,
     }
-}
-
-fn holds_nul(token: &Token) -> bool {
-    string_value(token).is_some_and(|value| value.contains('\0'))
 }
 
 /// The decoded value of a string-literal token.
