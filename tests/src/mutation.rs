@@ -68,16 +68,29 @@ pub const FRAGMENTS: [&str; 48] = [
 /// One hostile change to a statement.
 #[derive(Clone, Debug)]
 pub enum Mutation {
-    /// Insert `FRAGMENTS[fragment]` at byte position `at` (modulo the length, on a char boundary).
-    Splice { at: usize, fragment: usize },
-    /// Replace `len` bytes at `at` by the fragment.
-    Replace {
+    /// Insert a fragment into the text.
+    Splice {
+        /// Byte position, modulo the length, moved back to a char boundary.
         at: usize,
-        len: usize,
+        /// Index into [`FRAGMENTS`].
         fragment: usize,
     },
-    /// Insert arbitrary characters at `at`.
-    Characters { at: usize, text: String },
+    /// Replace some bytes by a fragment.
+    Replace {
+        /// Byte position, as for `Splice`.
+        at: usize,
+        /// How many bytes to replace.
+        len: usize,
+        /// Index into [`FRAGMENTS`].
+        fragment: usize,
+    },
+    /// Insert arbitrary characters.
+    Characters {
+        /// Byte position, as for `Splice`.
+        at: usize,
+        /// The characters.
+        text: String,
+    },
     /// `(s) UNION ALL (s) ...`, `n` arms.
     UnionChain(usize),
     /// Filter the statement's rows through an `OR` chain of `n` terms.

@@ -124,7 +124,9 @@ async fn leaks(
             continue;
         };
         if let Some(other) = tenants.iter().flatten().find(|t| **t != tenant) {
-            return Ok(Some(format!("tenant {tenant} saw tenant {other}: {tenants:?}")));
+            return Ok(Some(format!(
+                "tenant {tenant} saw tenant {other}: {tenants:?}"
+            )));
         }
     }
     Ok(None)
@@ -141,7 +143,11 @@ fn fuzz_the_rewriter() -> Result<(), BoxError> {
         .enable_all()
         .build()?;
     let db = runtime.block_on(async {
-        let db = TestDatabase::builder().max_connections(2).create().await.ok()?;
+        let db = TestDatabase::builder()
+            .max_connections(2)
+            .create()
+            .await
+            .ok()?;
         db.seed(&schema::seed(None)).await.ok()?;
         Some(db)
     });
@@ -161,7 +167,10 @@ fn fuzz_the_rewriter() -> Result<(), BoxError> {
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let mut findings = Vec::new();
     while started.elapsed() < budget {
-        let case: Case = strategy.new_tree(&mut runner)?.current();
+        let case: Case = strategy
+            .new_tree(&mut runner)
+            .map_err(|e| e.to_string())?
+            .current();
         let sql = case.sql();
         std::fs::write(&last, &sql)?;
         let finding = match rewrite(&rewriter, &sql) {

@@ -23,10 +23,12 @@ pub(super) const MAX_SQL_BYTES: usize = 8 * 1024 * 1024;
 /// leaves twice that margin and lets ordinary large statements through.
 pub(super) const MAX_DEPTH: usize = 900;
 
-/// How deep sqlparser may recurse while parsing (its own default, set explicitly so an upgrade
-/// cannot change it unseen). It bounds nesting through parentheses, subqueries and prefix
-/// operators; the depth bound covers what the parser builds in loops.
-pub(super) const PARSER_RECURSION_LIMIT: usize = 50;
+/// How deep sqlparser may recurse while parsing the caller's statement. It bounds nesting
+/// through brackets, subqueries and prefix operators; the depth bound covers what the parser
+/// builds in loops. It is set explicitly, 10 below sqlparser's default of 50, so the rewritten
+/// statement re-parses with the default: a parenthesised `WHERE`, a filtered derived table or a
+/// write guard nest the output a few levels deeper than the input, at its leaves.
+pub(super) const PARSER_RECURSION_LIMIT: usize = 40;
 
 /// The stack sqlparser's stack-growing passes (the parser, `Display` of expressions and set
 /// operations, the derived visitors) keep free before they continue on a new heap segment. The
@@ -74,7 +76,7 @@ pub(super) fn check_tokens(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), Er
         sql,
         &format!(
             "its syntax tree could be {bound} levels deep and the limit is {MAX_DEPTH} (operator \
-             chains, set operations and brackets count)"
+             chains, set operations, table references and brackets count)"
         ),
     ))
 }
@@ -120,13 +122,17 @@ pub(super) fn leading_keyword(sql: &str) -> String {
 }
 
 /// One bracket level while counting: chain tokens since the last comma, the deepest child level
-/// closed since then, the deepest comma-separated segment so far, and the set operations.
+/// closed since then, the deepest comma-separated segment so far, the set operations, and the
+/// table references of the current set-operation arm (and of the arm with the most).
 #[derive(Default)]
 struct Level {
     chain: usize,
     child: usize,
     deepest: usize,
     set_operations: usize,
+    in_from: bool,
+    references: usize,
+    most_references: usize,
 }
 
 impl Level {
@@ -136,9 +142,53 @@ impl Level {
         self.child = 0;
     }
 
+    fn end_arm(&mut self) {
+        self.set_operations += 1;
+        self.most_references = self.most_references.max(self.references);
+        self.references = 0;
+        self.in_from = false;
+    }
+
+    fn comma(&mut self) {
+        self.end_segment();
+        self.references += usize::from(self.in_from);
+    }
+
     fn bound(mut self) -> usize {
         self.end_segment();
-        self.set_operations + self.deepest + LEVELS_PER_BRACKET
+        self.set_operations
+            + self.most_references.max(self.references)
+            + self.deepest
+            + LEVELS_PER_BRACKET
+    }
+
+    fn word(&mut self, keyword: Keyword) {
+        match keyword {
+            Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT | Keyword::MINUS => {
+                self.end_arm();
+            }
+            Keyword::FROM | Keyword::USING => {
+                self.in_from = true;
+                self.references += 1;
+            }
+            Keyword::JOIN | Keyword::INTO | Keyword::UPDATE => self.references += 1,
+            Keyword::WHERE
+            | Keyword::GROUP
+            | Keyword::HAVING
+            | Keyword::WINDOW
+            | Keyword::QUALIFY
+            | Keyword::ORDER
+            | Keyword::LIMIT
+            | Keyword::OFFSET
+            | Keyword::FETCH
+            | Keyword::FOR
+            | Keyword::RETURNING
+            | Keyword::SET
+            | Keyword::VALUES
+            | Keyword::SELECT => self.in_from = false,
+            keyword if chains(keyword) => self.chain += 1,
+            _ => {}
+        }
     }
 }
 
@@ -153,6 +203,11 @@ impl Level {
 /// set operations do straddle commas (`SELECT a, b UNION SELECT c, d`) and are never reset.
 /// Literals, names, placeholders and `.` (sqlparser collects field access in a flat list) add
 /// nothing.
+///
+/// The bound also covers the tree the rewriter returns, which the verifier re-parses and
+/// compares: each table reference may add one conjunct to its level's `WHERE` (or `ON`), so
+/// each `FROM`, `USING`, `JOIN`, `INTO`, `UPDATE` and comma of a `FROM` list counts once, per
+/// set-operation arm (the arms' filters are not on one path).
 pub(super) fn depth_bound(tokens: &[TokenWithSpan]) -> usize {
     let mut stack = vec![Level::default()];
     for token in tokens {
@@ -160,20 +215,14 @@ pub(super) fn depth_bound(tokens: &[TokenWithSpan]) -> usize {
             break;
         };
         match &token.token {
-            Token::Comma => top.end_segment(),
+            Token::Comma => top.comma(),
             Token::LParen | Token::LBrace => stack.push(Level::default()),
             Token::LBracket => {
                 top.chain += 1;
                 stack.push(Level::default());
             }
             Token::RParen | Token::RBrace | Token::RBracket => close(&mut stack),
-            Token::Word(word) if word.quote_style.is_none() => match word.keyword {
-                Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT | Keyword::MINUS => {
-                    top.set_operations += 1;
-                }
-                keyword if chains(keyword) => top.chain += 1,
-                _ => {}
-            },
+            Token::Word(word) if word.quote_style.is_none() => top.word(word.keyword),
             token if !flat(token) => top.chain += 1,
             _ => {}
         }
@@ -301,7 +350,25 @@ mod tests {
             one + 1
         );
         let arms = vec!["SELECT a, b FROM t"; 50].join(" UNION ALL ");
-        assert_eq!(bound(&arms), 49 + LEVELS_PER_BRACKET);
+        assert_eq!(bound(&arms), 49 + 1 + LEVELS_PER_BRACKET);
+    }
+
+    #[test]
+    fn table_references_count_once_per_arm() {
+        let one = bound("SELECT a FROM t WHERE a");
+        assert_eq!(bound("SELECT a FROM t, u, v WHERE a"), one + 2);
+        assert_eq!(bound("SELECT a FROM t JOIN u ON true WHERE a"), one + 1);
+        // Commas outside FROM lists are not references.
+        assert_eq!(bound("SELECT a, b, c FROM t WHERE a ORDER BY a, b"), one);
+        assert_eq!(
+            bound("INSERT INTO t (a, b) VALUES (1, 2), (3, 4)"),
+            bound("INSERT INTO t (a, b) VALUES (1, 2)")
+        );
+        // Arms of a set operation each have their own filter.
+        assert_eq!(
+            bound("SELECT a FROM t, u UNION SELECT a FROM v, w"),
+            bound("SELECT a FROM t, u") + 1
+        );
     }
 
     #[test]
