@@ -65,6 +65,10 @@ pub const FRAGMENTS: [&str; 48] = [
     ", tasks",
 ];
 
+/// The largest text a `UnionChain` builds, in bytes: chains of chains multiply, and the
+/// rewriter refuses anything over 8 MiB unread anyway.
+pub const MAX_CHAIN_BYTES: usize = 4 * 1024 * 1024;
+
 /// One hostile change to a statement.
 #[derive(Clone, Debug)]
 pub enum Mutation {
@@ -91,7 +95,7 @@ pub enum Mutation {
         /// The characters.
         text: String,
     },
-    /// `(s) UNION ALL (s) ...`, `n` arms.
+    /// `(s) UNION ALL (s) ...`, `n` arms (fewer when the text would pass [`MAX_CHAIN_BYTES`]).
     UnionChain(usize),
     /// Filter the statement's rows through an `OR` chain of `n` terms.
     OrChain(usize),
@@ -184,7 +188,10 @@ impl Mutation {
                 let at = boundary(sql, *at);
                 format!("{}{text}{}", &sql[..at], &sql[at..])
             }
-            Self::UnionChain(n) => vec![format!("({sql})"); *n].join(" UNION ALL "),
+            Self::UnionChain(n) => {
+                let arms = (*n).min(MAX_CHAIN_BYTES / (sql.len() + 12)).max(1);
+                vec![format!("({sql})"); arms].join(" UNION ALL ")
+            }
             Self::OrChain(n) => {
                 let mut out = format!("SELECT tenants, ids FROM ({sql}) AS q WHERE ids IS NULL");
                 for i in 0..*n {
