@@ -16,7 +16,7 @@ fn catalog() -> PathBuf {
 }
 
 /// Runs `tenancy` with `args`, feeding `stdin`.
-fn tenancy(args: &[&str], stdin: &str) -> Result<Output, std::io::Error> {
+fn tenancy(args: &[&str], stdin: impl AsRef<[u8]>) -> Result<Output, std::io::Error> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tenancy"))
         .args(args)
         .stdin(Stdio::piped())
@@ -25,7 +25,7 @@ fn tenancy(args: &[&str], stdin: &str) -> Result<Output, std::io::Error> {
         .spawn()?;
     if let Some(mut input) = child.stdin.take() {
         // A command that fails before reading its input closes the pipe early; that is fine.
-        match input.write_all(stdin.as_bytes()) {
+        match input.write_all(stdin.as_ref()) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e),
             _ => {}
         }
@@ -34,7 +34,7 @@ fn tenancy(args: &[&str], stdin: &str) -> Result<Output, std::io::Error> {
 }
 
 /// `tenancy rewrite --catalog <fixture catalog> [extra...]` on `sql`.
-fn rewrite(extra: &[&str], sql: &str) -> Result<Output, std::io::Error> {
+fn rewrite(extra: &[&str], sql: impl AsRef<[u8]>) -> Result<Output, std::io::Error> {
     let catalog = catalog();
     let catalog = catalog.to_str().unwrap_or_default();
     let mut args = vec!["rewrite", "--catalog", catalog];
@@ -164,6 +164,25 @@ fn rewrite_usage_and_input_errors_exit_2_with_no_output() -> TestResult {
     let no_catalog = tenancy(&["rewrite"], "SELECT 1")?;
     assert_eq!(no_catalog.status.code(), Some(2));
     assert!(no_catalog.stdout.is_empty());
+    Ok(())
+}
+
+#[test]
+fn rewrite_input_that_postgresql_cannot_read_is_an_error_with_no_output() -> TestResult {
+    // Latin-1 `é` in a string: not UTF-8, so not text the rewriter (or PostgreSQL) reads.
+    let latin1 = b"SELECT id FROM tasks WHERE title = 'caf\xe9'".as_slice();
+    let utf8 = assert_refused(&rewrite(&[], latin1)?, 2);
+    assert_eq!(
+        utf8,
+        "tenancy: standard input is not valid UTF-8 (invalid byte at offset 39): convert the \
+         SQL to UTF-8, e.g. with `iconv -t UTF-8`\n"
+    );
+
+    let nul = assert_refused(
+        &rewrite(&[], "SELECT id FROM tasks WHERE title = 'a\0b'")?,
+        1,
+    );
+    assert!(nul.contains("NUL byte"), "{nul}");
     Ok(())
 }
 

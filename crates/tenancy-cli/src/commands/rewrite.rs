@@ -18,13 +18,7 @@ pub(crate) fn run(args: &RewriteArgs) -> Result<ExitCode, Error> {
         .transpose()?;
     let rewriter = load_rewriter(&args.catalog)?;
 
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|source| Error::Read {
-            path: "standard input".into(),
-            source,
-        })?;
+    let input = read_stdin()?;
     let sql = input.trim_end();
     if sql.trim_start().is_empty() {
         return Err(Error::Input(
@@ -45,6 +39,24 @@ pub(crate) fn run(args: &RewriteArgs) -> Result<ExitCode, Error> {
         .and_then(|()| stdout.flush())
         .map_err(Error::Write)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads all of standard input as UTF-8 text (the rewriter takes `&str`).
+fn read_stdin() -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: "standard input".into(),
+            source,
+        })?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Input(format!(
+            "standard input is not valid UTF-8 (invalid byte at offset {}): convert the SQL to \
+             UTF-8, e.g. with `iconv -t UTF-8`",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 fn parse_tenant(value: &str, args: &RewriteArgs) -> Result<TenantId, Error> {

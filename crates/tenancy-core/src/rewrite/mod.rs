@@ -33,6 +33,8 @@ mod expr;
 mod from;
 mod guard;
 mod insert;
+mod lexical;
+mod limits;
 mod literal;
 mod merge;
 mod placeholder;

@@ -1,11 +1,21 @@
 //! Rule 6: the tenant is `$N` with N one past the highest placeholder already in the statement.
 //!
+//! Only `$1` to `$65535` are parameters to PostgreSQL, and it reads `$01` as `$1`. Any other
+//! placeholder token is refused, so a number that does not parse can never hide the highest
+//! placeholder and make the tenant parameter collide with the caller's.
+//!
 //! The survey reads the token stream the parser is about to consume, so it costs one pass over a
 //! flat vector instead of a walk over the syntax tree. It also counts the keywords that start a
 //! query, so the walker can stop searching expressions for subqueries once it has entered them all.
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+use super::statement::refused;
+use crate::error::{Error, RefusalKind};
+
+/// The highest parameter number PostgreSQL accepts (its protocol counts them in 16 bits).
+pub(super) const MAX_PARAMETER: usize = 65_535;
 
 /// What one pass over the statement's tokens found.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,17 +34,17 @@ pub(super) struct Survey {
 
 /// Surveys the tokens of one statement. Only placeholder tokens count: `'$1'` inside a string
 /// literal or a dollar-quoted body is a string token, not a placeholder.
-pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
+///
+/// # Errors
+/// [`Error::Parse`] for a placeholder that is not `$1` to `$65535`; [`Error::Refused`] when the
+/// statement uses `$65535` and leaves no number for the tenant.
+pub(super) fn survey(tokens: &[TokenWithSpan]) -> Result<Survey, Error> {
     let mut highest = 0;
     let mut query_keywords = 0;
     let mut quotes_inside = false;
     for token in tokens {
         match &token.token {
-            Token::Placeholder(text) => {
-                if let Some(n) = text.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) {
-                    highest = highest.max(n);
-                }
-            }
+            Token::Placeholder(text) => highest = highest.max(number(text)?),
             Token::Word(word) if word.quote_style.is_some() => {
                 quotes_inside |= has_quote_or_backslash(&word.value);
             }
@@ -65,10 +75,33 @@ pub(super) fn survey(tokens: &[TokenWithSpan]) -> Survey {
             _ => {}
         }
     }
-    Survey {
+    if highest >= MAX_PARAMETER {
+        return Err(refused(
+            "statement",
+            RefusalKind::TooLarge,
+            None,
+            "it uses parameter $65535, PostgreSQL's highest, and the tenant needs one more: bind \
+             fewer parameters, e.g. one array compared with `= ANY($1)`",
+        ));
+    }
+    Ok(Survey {
         next_free: highest + 1,
         query_keywords,
         quotes_inside,
+    })
+}
+
+/// The number of a placeholder token, which must be `$` and digits naming 1 to 65535.
+fn number(text: &str) -> Result<usize, Error> {
+    let digits = text.strip_prefix('$').unwrap_or(text);
+    let significant = digits.trim_start_matches('0');
+    let valid = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match significant.parse::<usize>() {
+        Ok(n) if valid && significant.len() <= 5 && (1..=MAX_PARAMETER).contains(&n) => Ok(n),
+        _ => Err(Error::Parse {
+            message: format!("`{text}` is not a PostgreSQL parameter: parameters are $1 to $65535"),
+            source: None,
+        }),
     }
 }
 
@@ -85,7 +118,10 @@ mod tests {
 
     fn survey_of(sql: &str) -> Survey {
         match Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() {
-            Ok(tokens) => survey(&tokens),
+            Ok(tokens) => match survey(&tokens) {
+                Ok(survey) => survey,
+                Err(e) => panic!("{sql}: {e}"),
+            },
             Err(e) => panic!("{sql}: {e}"),
         }
     }
@@ -99,6 +135,39 @@ mod tests {
             survey_of("SELECT '$7', $q$ $9 $q$, \"$8\" FROM t WHERE a = $1").next_free,
             2
         );
+    }
+
+    #[test]
+    fn placeholders_are_read_as_postgresql_reads_them() {
+        // PostgreSQL reads `$01` as `$1`.
+        assert_eq!(survey_of("SELECT $01, $0002").next_free, 3);
+        assert_eq!(survey_of("SELECT $65534").next_free, MAX_PARAMETER);
+    }
+
+    #[test]
+    fn placeholders_outside_postgresql_range_are_refused() {
+        for sql in [
+            "SELECT $0",
+            "SELECT $65536",
+            "SELECT $99999999999999999999",
+            "SELECT $000000000000000000000065536",
+            "SELECT $1abc",
+        ] {
+            let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+                .tokenize_with_location()
+                .unwrap_or_default();
+            assert!(matches!(survey(&tokens), Err(Error::Parse { .. })), "{sql}");
+        }
+        let tokens = Tokenizer::new(&PostgreSqlDialect {}, "SELECT $65535")
+            .tokenize_with_location()
+            .unwrap_or_default();
+        assert!(matches!(
+            survey(&tokens),
+            Err(Error::Refused {
+                kind: RefusalKind::TooLarge,
+                ..
+            })
+        ));
     }
 
     #[test]

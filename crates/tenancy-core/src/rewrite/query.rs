@@ -60,10 +60,7 @@ impl Scope<'_> {
         match body {
             SetExpr::Select(select) => self.select(select),
             SetExpr::Query(query) => self.query(query),
-            SetExpr::SetOperation { left, right, .. } => {
-                self.set_expr(left)?;
-                self.set_expr(right)
-            }
+            SetExpr::SetOperation { .. } => self.set_operation(body),
             SetExpr::Values(values) => {
                 self.enter_query_body();
                 self.subqueries(values)
@@ -83,6 +80,23 @@ impl Scope<'_> {
                 }
             },
         }
+    }
+
+    /// Walks a chain of set operations left to right. Chains are left-deep (`a UNION b UNION c`
+    /// nests to the left), so the left spine is followed in a loop: recursion per arm would
+    /// overflow a small thread stack long before `limits.rs` refuses the statement.
+    fn set_operation(&mut self, body: &mut SetExpr) -> Result<(), Error> {
+        let mut rights = Vec::new();
+        let mut leftmost = body;
+        while let SetExpr::SetOperation { left, right, .. } = leftmost {
+            rights.push(right);
+            leftmost = left;
+        }
+        self.set_expr(leftmost)?;
+        rights
+            .into_iter()
+            .rev()
+            .try_for_each(|right| self.set_expr(right))
     }
 
     /// `TABLE t` over a tenant table becomes `SELECT * FROM t`, which is then scoped like any

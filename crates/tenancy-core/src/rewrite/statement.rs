@@ -11,11 +11,11 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::literal;
 use super::placeholder::{self, Survey};
 use super::policy;
 use super::scope::{Scope, table_name};
 use super::{Rewritten, TenantValue, verify};
+use super::{lexical, limits, literal};
 use crate::catalog::{Catalog, TableName, TableRole};
 use crate::error::{Error, RefusalKind};
 use crate::tenant::TenantId;
@@ -91,20 +91,28 @@ fn parse_error(message: &str, source: Option<ParserError>) -> Error {
 }
 
 /// Parses exactly one PostgreSQL statement, returned as a vector of one, and surveys its tokens
-/// on the way (rule 6).
+/// on the way (rule 6). Text that PostgreSQL would read differently (`lexical.rs`) or that
+/// would build a syntax tree too deep for a small stack (`limits.rs`) is refused before the
+/// parser runs.
 fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
+    limits::reserve_stack();
+    limits::check_size(sql)?;
+    lexical::check_text(sql)?;
     let dialect = PostgreSqlDialect {};
     let mut tokens = Vec::with_capacity(sql.len() / 3 + 8);
-    let parsed = Tokenizer::new(&dialect, sql)
-        .tokenize_with_location_into_buf(&mut tokens)
-        .map_err(ParserError::from)
-        .and_then(|()| {
-            let survey = placeholder::survey(&tokens);
+    let parsed = match Tokenizer::new(&dialect, sql).tokenize_with_location_into_buf(&mut tokens) {
+        Ok(()) => {
+            lexical::check_tokens(sql, &tokens)?;
+            limits::check_tokens(sql, &tokens)?;
+            let survey = placeholder::survey(&tokens)?;
             Parser::new(&dialect)
+                .with_recursion_limit(limits::PARSER_RECURSION_LIMIT)
                 .with_tokens_with_locations(tokens)
                 .parse_statements()
                 .map(|statements| (statements, survey))
-        });
+        }
+        Err(error) => Err(ParserError::from(error)),
+    };
     match parsed {
         Ok((statements, survey)) if statements.len() == 1 => Ok((statements, survey)),
         Ok((statements, _)) => Err(parse_error(
@@ -114,6 +122,7 @@ fn parse(sql: &str) -> Result<(Vec<Statement>, Survey), Error> {
             ),
             None,
         )),
+        Err(ParserError::RecursionLimitExceeded) => Err(limits::parser_too_deep(sql)),
         Err(error) => {
             let (first, rest) = split_first_word(sql);
             // sqlparser accepts `TABLE t` only inside parentheses; PostgreSQL defines it as
