@@ -120,7 +120,9 @@ fn hostile(shape: &str, n: usize) -> String {
         ),
         "nested join groups" => format!(
             "SELECT tasks.id FROM {}tasks{}",
-            "(tasks AS a JOIN ".repeat(n),
+            (0..n)
+                .map(|i| format!("(tasks AS a{i} JOIN "))
+                .collect::<String>(),
             " ON true)".repeat(n)
         ),
         "nested CASE" => format!(

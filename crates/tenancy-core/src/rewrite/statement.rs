@@ -75,7 +75,18 @@ fn read_back(sql: &str, text: &str, statement: &Statement) -> Result<Statement, 
              please report it, and run the statement with `unscoped` meanwhile",
         )
     };
-    let (mut statements, _) = parse(text).map_err(|_| unreadable())?;
+    // The input's limits hold the depth down; the output, a few levels deeper, is read with
+    // sqlparser's default recursion limit. Its tokens must read the same in PostgreSQL too.
+    let dialect = PostgreSqlDialect {};
+    let mut tokens = Vec::with_capacity(text.len() / 3 + 8);
+    Tokenizer::new(&dialect, text)
+        .tokenize_with_location_into_buf(&mut tokens)
+        .map_err(|_| unreadable())?;
+    lexical::check_tokens(text, &tokens).map_err(|_| unreadable())?;
+    let mut statements = Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|_| unreadable())?;
     match statements.pop() {
         Some(sent) if statements.is_empty() && sent == *statement => Ok(sent),
         _ => Err(unreadable()),
