@@ -257,7 +257,10 @@ fn spellings_of_tenant_tables_are_scoped() {
             "select \"tasks\".title from \"public\".\"tasks\"",
             "\"tasks\".tenant_id = $1",
         ),
-        ("select * from \"Audit Log\"", "\"Audit Log\".tenant_id = $1"),
+        (
+            "select * from \"Audit Log\"",
+            "\"Audit Log\".tenant_id = $1",
+        ),
         ("select * from app.events", "events.tenant_id = $1"),
         ("select * from APP.EVENTS e", "e.tenant_id = $1"),
         ("select * from app.\"events\"", "\"events\".tenant_id = $1"),
@@ -265,9 +268,15 @@ fn spellings_of_tenant_tables_are_scoped() {
         ("table public.tasks", "tasks.tenant_id = $1"),
         ("(table tasks)", "tasks.tenant_id = $1"),
         ("select * from (table tasks) s", "tasks.tenant_id = $1"),
-        ("with x as (table tasks) select * from x", "tasks.tenant_id = $1"),
+        (
+            "with x as (table tasks) select * from x",
+            "tasks.tenant_id = $1",
+        ),
         ("select exists (table tasks)", "tasks.tenant_id = $1"),
-        ("select title from tasks \"a\"\"b\"", "\"a\"\"b\".tenant_id = $1"),
+        (
+            "select title from tasks \"a\"\"b\"",
+            "\"a\"\"b\".tenant_id = $1",
+        ),
         (
             "select title from tasks as \"x' or 1=1 --\"",
             "\"x' or 1=1 --\".tenant_id = $1",
@@ -805,7 +814,10 @@ fn lexical_tricks_do_not_hide_a_tenant_table() {
     let out = rewritten(
         "select 'a\\' as x, (select string_agg(title, ',') from tasks) as y from plans where name = '\\'",
     );
-    assert!(out.contains("FROM tasks WHERE tasks.tenant_id = $1"), "{out}");
+    assert!(
+        out.contains("FROM tasks WHERE tasks.tenant_id = $1"),
+        "{out}"
+    );
     for (sql, literal) in [
         (
             "select title from tasks where title = '\\'') OR 1=1 --'",
@@ -894,9 +906,8 @@ const CHILD_ENV: &str = "TENANCY_ATTACK_CHILD_SQL_FILE";
 
 /// The statement shapes that overflowed the stack or ran for seconds when this file was written.
 fn hostile(kind: &str, n: usize) -> String {
-    let list = |item: &dyn Fn(usize) -> String, sep: &str| {
-        (0..n).map(item).collect::<Vec<_>>().join(sep)
-    };
+    let list =
+        |item: &dyn Fn(usize) -> String, sep: &str| (0..n).map(item).collect::<Vec<_>>().join(sep);
     match kind {
         "union" => list(&|_| "select id from tasks".to_owned(), " union all "),
         "union_plain" => list(&|_| "select 1".to_owned(), " union all "),
@@ -950,7 +961,12 @@ fn survives_on_small_stack(sql: &str, limit: Duration) -> Result<Duration, Strin
     std::fs::write(&file, sql).map_err(|e| e.to_string())?;
     let started = Instant::now();
     let output = Command::new(exe)
-        .args(["--exact", "rewrite_in_child_on_2mib_stack", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "rewrite_in_child_on_2mib_stack",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, &file)
         .output();
     let _ = std::fs::remove_file(&file);
@@ -988,13 +1004,37 @@ fn rewrite_in_child_on_2mib_stack() {
 #[test]
 fn deep_nesting_is_refused_on_a_small_stack() {
     for sql in [
-        format!("select {}1{} from tasks", "(".repeat(100_000), ")".repeat(100_000)),
-        format!("select {}1{} from tasks", "(select ".repeat(10_000), ")".repeat(10_000)),
-        format!("select * from {}tasks{}", "(select * from ".repeat(10_000), ") s".repeat(10_000)),
-        format!("select {}1{} from tasks", "abs(".repeat(10_000), ")".repeat(10_000)),
+        format!(
+            "select {}1{} from tasks",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+        format!(
+            "select {}1{} from tasks",
+            "(select ".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+        format!(
+            "select * from {}tasks{}",
+            "(select * from ".repeat(10_000),
+            ") s".repeat(10_000)
+        ),
+        format!(
+            "select {}1{} from tasks",
+            "abs(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
         format!("select {}1 from tasks", "- ".repeat(10_000)),
-        format!("select {}1{} from tasks", "array[".repeat(10_000), "]".repeat(10_000)),
-        format!("{}select id from tasks{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!(
+            "select {}1{} from tasks",
+            "array[".repeat(10_000),
+            "]".repeat(10_000)
+        ),
+        format!(
+            "{}select id from tasks{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
         hostile("union", 100),
         hostile("or", 500),
         hostile("join", 100),
