@@ -13,7 +13,8 @@ use sqlx::postgres::{PgConnection, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgPool, Row};
 use tenancy_core::{Catalog, Rewriter, TenantId};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type TestResult = Result<(), BoxError>;
 
 const SECRET: &str = "SECRET-of-tenant-2";
 
@@ -87,7 +88,7 @@ async fn raw_and_rewritten(
     pool: &PgPool,
     rewriter: &Rewriter,
     sql: &str,
-) -> Result<(String, bool, String, bool), Box<dyn std::error::Error>> {
+) -> Result<(String, bool, String, bool), BoxError> {
     let (raw, raw_changed) = in_rollback(pool, sql, None).await?;
     let bound = rewriter.rewrite(sql)?.bind(&TenantId::Int(1), 0)?;
     let tenant = bound.tenant_param().map(|_| 1_i64);
@@ -115,7 +116,7 @@ async fn in_rollback(
 async fn with_scratch<F, Fut>(name: &str, body: F) -> TestResult
 where
     F: FnOnce(PgPool, Rewriter) -> Fut,
-    Fut: Future<Output = TestResult>,
+    Fut: Future<Output = TestResult> + Send + 'static,
 {
     let server = server_url();
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
@@ -128,19 +129,26 @@ where
         .max_connections(2)
         .connect(&with_database(&server, &database))
         .await?;
-    let result = async {
+    let setup = async {
         pool.execute(SCHEMA).await?;
-        let rewriter = Rewriter::new(Catalog::from_toml_str(CATALOG)?);
-        body(pool.clone(), rewriter).await
+        Ok::<_, BoxError>(Rewriter::new(Catalog::from_toml_str(CATALOG)?))
     }
     .await;
+    // The body runs as its own task so that a failed assertion (a panic) still drops the database.
+    let result = match setup {
+        Ok(rewriter) => match tokio::spawn(body(pool.clone(), rewriter)).await {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(panic) => Err(format!("{name}: {panic}")),
+        },
+        Err(error) => Err(error.to_string()),
+    };
     pool.close().await;
     admin
         .execute(AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
         )))
         .await?;
-    result
+    result.map_err(Into::into)
 }
 
 /// Attacks that reach tenant 2 when sent as written: rewritten, they read and change only
