@@ -96,6 +96,22 @@ pub(super) fn too_deep(sql: &str, what: &str) -> Error {
     )
 }
 
+/// The most CTEs one `WITH` may declare: each CTE sees the ones before it, so the scoping passes
+/// cost time in the square of their number (10,000 took seconds).
+pub(super) const MAX_CTES: usize = 1_000;
+
+/// The refusal for a `WITH` list longer than [`MAX_CTES`].
+pub(super) fn too_many_ctes(sql: &str) -> Error {
+    refused(
+        &leading_keyword(sql),
+        RefusalKind::TooLarge,
+        None,
+        &format!(
+            "one WITH declares more than {MAX_CTES} CTEs; split the work over several statements"
+        ),
+    )
+}
+
 /// The refusal when sqlparser's recursion limit stops the parser.
 pub(super) fn parser_too_deep(sql: &str) -> Error {
     too_deep(

@@ -8,6 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::from::max_predicates;
+use super::limits;
 use super::predicate::conjoin;
 use super::scope::{Resolved, Scope, fold};
 use super::statement::refused;
@@ -18,6 +19,9 @@ impl Scope<'_> {
     pub(super) fn query(&mut self, query: &mut Query) -> Result<(), Error> {
         let mut mark = None;
         if let Some(with) = &mut query.with {
+            if with.cte_tables.len() > limits::MAX_CTES {
+                return Err(limits::too_many_ctes(self.sql()));
+            }
             let recursive = with.recursive;
             let names: Vec<String> = with
                 .cte_tables

@@ -210,10 +210,11 @@ impl Scope<'_> {
             Statement::Explain {
                 analyze, options, ..
             } if *analyze
-                || options
-                    .iter()
-                    .flatten()
-                    .any(|option| option.name.value.eq_ignore_ascii_case("analyze")) =>
+                || options.iter().flatten().any(|option| {
+                    // PostgreSQL takes the British spelling too.
+                    option.name.value.eq_ignore_ascii_case("analyze")
+                        || option.name.value.eq_ignore_ascii_case("analyse")
+                }) =>
             {
                 Err(refused(
                     "EXPLAIN ANALYZE",

@@ -98,7 +98,13 @@ impl Policy<'_> {
             }
             // Isolation level, read-only mode or a snapshot for this transaction: what the
             // statements see is still scoped row by row.
-            Set::SetTransaction { .. } => Ok(()),
+            Set::SetTransaction { session: false, .. } => Ok(()),
+            Set::SetTransaction { session: true, .. } => Err(self.refused_as(
+                "SET SESSION CHARACTERISTICS",
+                RefusalKind::SessionState,
+                "it changes the defaults of every later transaction on this pooled connection, \
+                 which the next tenant inherits; use SET TRANSACTION, which lasts one transaction",
+            )),
             Set::SetSessionParam(_) => Err(self.refused_as(
                 "SET",
                 RefusalKind::SessionState,
