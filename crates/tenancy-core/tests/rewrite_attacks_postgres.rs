@@ -7,9 +7,12 @@
 //! that is dropped afterwards.
 
 use std::future::Future;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::postgres::{PgConnection, PgPoolOptions};
+mod scratch;
+
+use scratch::Scratch;
+
+use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgPool, Row};
 use tenancy_core::{Catalog, Rewriter, TenantId};
 
@@ -39,21 +42,6 @@ INSERT INTO tasks VALUES (1, 1, 'mine'), (2, 2, 'SECRET-of-tenant-2'), (3, 2, 'S
 const TENANT_2: &str = "SELECT coalesce(string_agg(x, '|' ORDER BY x), '') FROM (
     SELECT t::text AS x FROM tasks t WHERE tenant_id = 2
     UNION ALL SELECT p::text FROM projects p WHERE tenant_id = 2) s";
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    match url.rfind('/') {
-        Some(slash) if url[..slash].contains("://") => {
-            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
-            format!("{}/{database}{query}", &url[..slash])
-        }
-        _ => format!("{url}/{database}"),
-    }
-}
 
 /// Every column of every row as text (NULLs and non-text columns as empty).
 async fn texts(
@@ -118,17 +106,8 @@ where
     F: FnOnce(PgPool, Rewriter) -> Fut,
     Fut: Future<Output = TestResult> + Send + 'static,
 {
-    let server = server_url();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let database = format!("tenancy_attacks_{name}_{}_{nanos}", std::process::id());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&with_database(&server, &database))
-        .await?;
+    let scratch = Scratch::create(&format!("tenancy_attacks_{name}"), 2).await?;
+    let pool = scratch.pool.clone();
     let setup = async {
         pool.execute(SCHEMA).await?;
         Ok::<_, BoxError>(Rewriter::new(Catalog::from_toml_str(CATALOG)?))
@@ -142,12 +121,8 @@ where
         },
         Err(error) => Err(error.to_string()),
     };
-    pool.close().await;
-    admin
-        .execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-        )))
-        .await?;
+    drop(pool);
+    scratch.drop().await?;
     result.map_err(Into::into)
 }
 

@@ -8,32 +8,16 @@
 //! Uses `DATABASE_URL` or `postgres://postgres@127.0.0.1:5432/postgres`, in a scratch database
 //! that is dropped afterwards.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+mod scratch;
 
-use sqlx::postgres::{PgConnection, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Connection, Executor, PgPool};
+use scratch::Scratch;
+
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Executor, PgPool};
 use tenancy_core::{Catalog, Rewriter};
 use uuid::Uuid;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    match url.rfind('/') {
-        Some(slash)
-            if url[..slash].contains("://") && url[slash..].len() > 1 || url.ends_with('/') =>
-        {
-            let base = &url[..slash];
-            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
-            format!("{base}/{database}{query}")
-        }
-        _ => format!("{url}/{database}"),
-    }
-}
+type TestResult = Result<(), scratch::BoxError>;
 
 /// One tenant-key kind: the column type and how to bind a tenant value of it.
 #[derive(Clone, Copy)]
@@ -133,17 +117,8 @@ async fn check_kind(pool: &PgPool, rewriter: &Rewriter, kind: Kind) -> TestResul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_rejects_other_tenants_and_accepts_the_current_one() -> TestResult {
-    let server = server_url();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let database = format!("tenancy_rewrite_guard_{}_{nanos}", std::process::id());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&with_database(&server, &database))
-        .await?;
+    let scratch = Scratch::create("tenancy_rewrite_guard", 2).await?;
+    let pool = scratch.pool.clone();
     let result = async {
         pool.execute(
             "CREATE TABLE t_int (title text, tenant_id bigint NOT NULL);
@@ -163,11 +138,7 @@ async fn guard_rejects_other_tenants_and_accepts_the_current_one() -> TestResult
         TestResult::Ok(())
     }
     .await;
-    pool.close().await;
-    admin
-        .execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-        )))
-        .await?;
+    drop(pool);
+    scratch.drop().await?;
     result
 }

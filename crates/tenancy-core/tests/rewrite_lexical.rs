@@ -11,13 +11,15 @@
 //! Uses `DATABASE_URL` or `postgres://postgres@127.0.0.1:5432/postgres`, in a scratch database
 //! that is dropped afterwards.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+mod scratch;
 
-use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Connection, Executor, PgPool, Row, ValueRef};
+use scratch::Scratch;
+
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Executor, PgPool, Row, ValueRef};
 use tenancy_core::{Catalog, Error, RefusalKind, Rewriter};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+type TestResult = Result<(), scratch::BoxError>;
 
 /// What only tenant 2's row holds; any value containing it is a leak.
 const SECRET: &str = "secret";
@@ -174,24 +176,6 @@ fn the_tenant_parameter_never_collides_with_one_postgresql_reads() {
     assert_eq!(highest.tenant_param(), Some(65_535));
 }
 
-fn server_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    match url.rfind('/') {
-        Some(slash)
-            if url[..slash].contains("://") && url[slash..].len() > 1 || url.ends_with('/') =>
-        {
-            let base = &url[..slash];
-            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
-            format!("{base}/{database}{query}")
-        }
-        _ => format!("{url}/{database}"),
-    }
-}
-
 /// Every value of every row, as PostgreSQL's text output (the simple protocol returns text).
 fn values(rows: &[PgRow]) -> Result<Vec<String>, sqlx::Error> {
     let mut out = Vec::new();
@@ -272,23 +256,8 @@ async fn check(pool: &PgPool) -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tricky_spellings_never_return_another_tenants_rows() -> TestResult {
-    let server = server_url();
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let database = format!("tenancy_rewrite_lexical_{}_{nanos}", std::process::id());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&with_database(&server, &database))
-        .await?;
-    let result = check(&pool).await;
-    pool.close().await;
-    admin
-        .execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-        )))
-        .await?;
+    let scratch = Scratch::create("tenancy_rewrite_lexical", 1).await?;
+    let result = check(&scratch.pool).await;
+    scratch.drop().await?;
     result
 }

@@ -9,31 +9,17 @@ mod app_sql;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::postgres::{PgConnection, PgPoolOptions};
+mod scratch;
+
+use scratch::Scratch;
+
+use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgPool, Row};
 use tenancy_core::{Catalog, Error, RefusalKind, Rewriter};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+type TestResult = Result<(), scratch::BoxError>;
 
 const SECRET: &str = "secret-of-tenant-2";
-
-fn server_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    match url.rfind('/') {
-        Some(slash)
-            if url[..slash].contains("://") && url[slash..].len() > 1 || url.ends_with('/') =>
-        {
-            let base = &url[..slash];
-            let query = url[slash..].find('?').map_or("", |q| &url[slash + q..]);
-            format!("{base}/{database}{query}")
-        }
-        _ => format!("{url}/{database}"),
-    }
-}
 
 /// PostgreSQL tables matching `app_sql::CATALOG`.
 const SCHEMA: &str = "
@@ -265,7 +251,7 @@ async fn every_allowed_builtin_is_a_pg_catalog_function() -> TestResult {
         .map(str::to_owned)
         .collect();
     assert!(listed.len() > 300, "{} names", listed.len());
-    let mut conn = PgConnection::connect(&server_url()).await?;
+    let mut conn = PgConnection::connect(&scratch::server_url()).await?;
     let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
         .fetch_one(&mut conn)
         .await?;
@@ -292,19 +278,10 @@ async fn every_allowed_builtin_is_a_pg_catalog_function() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_refuses_what_leaks_and_lets_application_sql_run() -> TestResult {
-    let server = server_url();
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let suffix = format!("{}_{nanos}", std::process::id());
-    let database = format!("tenancy_rewrite_policy_{suffix}");
-    let role = format!("tenancy_policy_app_{suffix}");
-    let mut admin = PgConnection::connect(&server).await?;
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-        .await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&with_database(&server, &database))
-        .await?;
+    let role = format!("tenancy_policy_app_{}_{nanos}", std::process::id());
+    let scratch = Scratch::create("tenancy_rewrite_policy", 2).await?;
+    let pool = scratch.pool.clone();
     let result = async {
         pool.execute(SCHEMA).await?;
         pool.execute(SEED).await?;
@@ -315,13 +292,10 @@ async fn policy_refuses_what_leaks_and_lets_application_sql_run() -> TestResult 
         TestResult::Ok(())
     }
     .await;
-    pool.close().await;
-    admin
-        .execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-        )))
-        .await?;
-    admin
+    // The role owns objects in the database: drop the database first.
+    scratch.drop().await?;
+    PgConnection::connect(&scratch::server_url())
+        .await?
         .execute(AssertSqlSafe(format!("DROP ROLE IF EXISTS {role}")))
         .await?;
     result
